@@ -1,0 +1,19 @@
+/** Shared by kpis, report and run: compute KpiRuns for LAs at R from the store. */
+import type { IsoDate } from '../core/dates.js';
+import { usageError } from '../core/errors.js';
+import type { Output } from '../core/output.js';
+import type { LaConfig } from '../compute/config.js';
+import { computeRuns } from '../compute/kpis.js';
+import type { LaInfo } from '../compute/reference.js';
+import type { KpiRun, MetricDef } from '../compute/types.js';
+import type { Store } from '../store/store.js';
+
+export function historyOpt(v: unknown): number {
+  const n = Number(v ?? 0);
+  if (!Number.isInteger(n) || n < 0 || n > 40) throw usageError(`--history ${String(v)} must be a whole number of quarters from 0 to 40`);
+  return n;
+}
+
+export async function computeFor(out: Output, store: Store, defs: MetricDef[], las: { la: LaInfo; config: LaConfig }[], asAt: IsoDate, opts: { history: number; exceptions: boolean }): Promise<KpiRun[]> {
+  return computeRuns(store, defs, las, asAt, { history: opts.history, exceptions: opts.exceptions, onProgress: (m) => out.progress(m) });
+}

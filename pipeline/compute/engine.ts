@@ -1,0 +1,178 @@
+/**
+ * The KPI engine: set-based SQL over every computation point at once (one LA or a whole
+ * pool, one quarter or eight). Each metric's SQL returns one row per cohort member; the
+ * engine aggregates totals and breakdowns inside DuckDB and brings only those to JS.
+ *
+ * Member rows (see metrics/README.md): la, as_at, r, child, num, den
+ *   and optionally: unknown (1 = member with unknown value, not in den), dob (overrides the Header DOB for age bands).
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IsoDate } from '../core/dates.js';
+import { REFERENCE_DIR } from '../core/paths.js';
+import { lit, type Store } from '../store/store.js';
+import type { Dimension, MetricDef } from './types.js';
+
+export interface CalcPoint {
+  la: string; // ONS code, the snapshot key
+  laDfe: string; // DfE 3-digit code
+  asAt: IsoDate; // the snapshot (extract) date
+  r: IsoDate; // the reference date computed at (asAt itself, or earlier for history)
+}
+
+export interface Aggregate {
+  la: string;
+  asAt: IsoDate;
+  r: IsoDate;
+  kpiId: string;
+  numerator: number | null;
+  denominator: number | null;
+  children: number;
+  unknown: number;
+}
+
+export interface BreakdownAggregate extends Aggregate {
+  dimension: Dimension;
+  category: string;
+}
+
+const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), 'sql');
+/** The SQL building blocks, from the source folder (dist has no .sql files). */
+function sqlDir(): string {
+  if (existsSync(SQL_DIR)) return SQL_DIR;
+  return SQL_DIR.replace(/[\\/]dist[\\/]pipeline[\\/]/, '/pipeline/');
+}
+
+/** Split a SQL script into statements (no semicolons inside the SQL's string literals, please). */
+export function splitSql(script: string): string[] {
+  return script
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('--'))
+    .join('\n')
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export interface EngineOptions {
+  /** A full ONSPD unit-level file (CSV with pcd, easting, northing[, utla_code]) for exact distances. */
+  unitPostcodes?: string;
+}
+
+/** Load reference tables and base views into this connection, once. */
+async function ensureReference(store: Store, opts: EngineOptions): Promise<void> {
+  const have = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'ref_sectors' AND temporary`);
+  if (have?.n) return;
+  const sectors = join(REFERENCE_DIR, 'postcode_sectors.csv');
+  const units = join(REFERENCE_DIR, 'postcode_units_boundary.csv.gz');
+  await store.run(`CREATE TEMP TABLE ref_sectors AS SELECT sector, easting::DOUBLE AS easting, northing::DOUBLE AS northing, utla_code
+    FROM read_csv(${lit(sectors)}, header = true, delim = ',', quote = '"', all_varchar = true)`);
+  await store.run(`CREATE TEMP TABLE ref_units_boundary AS SELECT pcd, easting::DOUBLE AS easting, northing::DOUBLE AS northing, utla_code
+    FROM read_csv(${lit(units)}, header = true, delim = ',', quote = '"', all_varchar = true)`);
+  if (opts.unitPostcodes) {
+    await store.run(`CREATE TEMP TABLE ref_units_grid AS SELECT upper(trim(regexp_replace(pcd, '\\s+', ' ', 'g'))) AS pcd, easting::DOUBLE AS easting, northing::DOUBLE AS northing
+      FROM read_csv(${lit(opts.unitPostcodes)}, header = true, all_varchar = true) WHERE easting IS NOT NULL`);
+  } else {
+    await store.run(`CREATE TEMP TABLE ref_units_grid (pcd VARCHAR, easting DOUBLE, northing DOUBLE)`);
+  }
+}
+
+/** Create `calc` for these points and (re)create the base views. */
+export async function prepare(store: Store, points: CalcPoint[], opts: EngineOptions = {}): Promise<void> {
+  await ensureReference(store, opts);
+  await store.run(`CREATE OR REPLACE TEMP TABLE calc (la VARCHAR, la_dfe VARCHAR, as_at DATE, r DATE)`);
+  if (points.length) {
+    const values = points.map((p) => `(${lit(p.la)}, ${lit(p.laDfe)}, DATE ${lit(p.asAt)}, DATE ${lit(p.r)})`).join(',\n');
+    await store.run(`INSERT INTO calc VALUES ${values}`);
+  }
+  const dir = sqlDir();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.sql')).sort()) {
+    for (const stmt of splitSql(readFileSync(join(dir, f), 'utf8'))) await store.run(stmt);
+  }
+}
+
+const AGE_BAND_SQL = (dob: string) => `CASE
+  WHEN ${dob} IS NULL THEN 'Not known'
+  WHEN age_on(${dob}, m.r) < 5 THEN 'Under 5'
+  WHEN age_on(${dob}, m.r) < 10 THEN '5 to 9'
+  WHEN age_on(${dob}, m.r) < 16 THEN '10 to 15'
+  WHEN age_on(${dob}, m.r) < 18 THEN '16 to 17'
+  WHEN age_on(${dob}, m.r) < 21 THEN '18 to 20'
+  ELSE '21 and over' END`;
+
+const DIM_SQL = (hasDob: boolean): Record<Dimension, string> => ({
+  sex: `CASE upper(h.sex) WHEN '1' THEN 'Male' WHEN 'M' THEN 'Male' WHEN '2' THEN 'Female' WHEN 'F' THEN 'Female' ELSE 'Not known' END`,
+  age_band: AGE_BAND_SQL(hasDob ? 'coalesce(m.dob, h.dob)' : 'h.dob'),
+  ethnicity: `CASE WHEN upper(h.ethnic) IN ('CHNE', 'OOTH') THEN 'Other'
+    WHEN h.ethnic IS NULL OR upper(h.ethnic) IN ('REFU', 'NOBT') THEN 'Not known'
+    WHEN upper(h.ethnic) LIKE 'W%' THEN 'White' WHEN upper(h.ethnic) LIKE 'M%' THEN 'Mixed'
+    WHEN upper(h.ethnic) LIKE 'A%' THEN 'Asian' WHEN upper(h.ethnic) LIKE 'B%' THEN 'Black' ELSE 'Not known' END`,
+  uasc: `CASE WHEN u.child IS NOT NULL THEN 'UASC' ELSE 'Not UASC' END`,
+});
+
+/** Run one metric over every prepared point: totals and breakdowns. */
+export async function computeMetric(store: Store, def: MetricDef): Promise<{ totals: Aggregate[]; breakdowns: BreakdownAggregate[] }> {
+  const table = `m_${def.id}`;
+  try {
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${def.sql}`);
+  } catch (err) {
+    throw new Error(`metric ${def.id} (${def.file}): ${(err as Error).message}`, { cause: err });
+  }
+  const cols = new Set((await store.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE ${table})`)).map((c) => c.column_name));
+  for (const need of ['la', 'as_at', 'r', 'child', 'num', 'den']) {
+    if (!cols.has(need)) throw new Error(`metric ${def.id}: its SQL must return a column named ${need}`);
+  }
+  const unknown = cols.has('unknown') ? 'coalesce(sum(m.unknown), 0)::INT' : '0';
+  const totals = await store.all<Record<string, unknown>>(`
+    SELECT c.la, strftime(c.as_at, '%Y-%m-%d') AS as_at, strftime(c.r, '%Y-%m-%d') AS r,
+      sum(m.num)::DOUBLE AS numerator, sum(m.den)::DOUBLE AS denominator,
+      count(m.child) FILTER (WHERE m.den > 0)::INT AS children, ${unknown} AS unknown, count(m.child)::INT AS members
+    FROM calc c LEFT JOIN ${table} m ON m.la = c.la AND m.as_at = c.as_at AND m.r = c.r
+    GROUP BY ALL ORDER BY 1, 2, 3`);
+  const out: Aggregate[] = totals.map((t) => ({
+    la: t.la as string,
+    asAt: t.as_at as string,
+    r: t.r as string,
+    kpiId: def.id,
+    numerator: def.unit === 'count' ? ((t.members as number) ? (t.numerator as number) : 0) : ((t.numerator as number | null) ?? 0),
+    denominator: def.unit === 'count' ? null : ((t.denominator as number | null) ?? 0),
+    children: t.children as number,
+    unknown: t.unknown as number,
+  }));
+
+  let breakdowns: BreakdownAggregate[] = [];
+  if (def.breakdowns.length) {
+    const dims = DIM_SQL(cols.has('dob'));
+    const selects = def.breakdowns.map((d) => `${dims[d]} AS ${d}`).join(',\n      ');
+    const sets = def.breakdowns.map((d) => `(la, as_at, r, ${d})`).join(', ');
+    const rows = await store.all<Record<string, unknown>>(`
+      WITH b AS (
+        SELECT m.la, m.as_at, m.r, m.child, m.num, m.den, ${selects}
+        FROM ${table} m
+        LEFT JOIN (SELECT DISTINCT ON (la, as_at, r, child) * FROM hdr) h ON h.la = m.la AND h.as_at = m.as_at AND h.r = m.r AND h.child = m.child
+        LEFT JOIN uasc_c u ON u.la = m.la AND u.as_at = m.as_at AND u.r = m.r AND u.child = m.child)
+      SELECT la, strftime(as_at, '%Y-%m-%d') AS as_at, strftime(r, '%Y-%m-%d') AS r,
+        ${def.breakdowns.map((d) => `${d}`).join(', ')},
+        sum(num)::DOUBLE AS numerator, sum(den)::DOUBLE AS denominator, count(child) FILTER (WHERE den > 0)::INT AS children
+      FROM b GROUP BY GROUPING SETS (${sets})`);
+    breakdowns = rows.map((row) => {
+      const dimension = def.breakdowns.find((d) => row[d] !== null && row[d] !== undefined)!;
+      return {
+        la: row.la as string,
+        asAt: row.as_at as string,
+        r: row.r as string,
+        kpiId: def.id,
+        dimension,
+        category: row[dimension] as string,
+        numerator: (row.numerator as number | null) ?? 0,
+        denominator: def.unit === 'count' ? null : ((row.denominator as number | null) ?? 0),
+        children: row.children as number,
+        unknown: 0,
+      };
+    });
+    breakdowns.sort((a, b) => a.la.localeCompare(b.la) || a.r.localeCompare(b.r) || a.dimension.localeCompare(b.dimension) || a.category.localeCompare(b.category));
+  }
+  await store.run(`DROP TABLE IF EXISTS ${table}`);
+  return { totals: out, breakdowns };
+}

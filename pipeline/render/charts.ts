@@ -1,0 +1,308 @@
+/**
+ * Charts: Vega-Lite spec templates (templates/charts/*.vl.json) filled with a KPI's data,
+ * compiled with vega-lite and rendered to SVG by vega in Node (no canvas, no browser).
+ * Each SVG is made accessible (role="img" with <title> and <desc>; Vega's per-mark ARIA
+ * roles removed) and deterministic (element ids renamed from the chart's own id).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { TEMPLATES_DIR } from '../core/paths.js';
+import type { BreakdownCell, Dimension, KpiResult, PointValue } from '../compute/types.js';
+import { quarterLabel } from '../core/dates.js';
+import { formatBenchmark, formatCount, formatTarget, formatValue, hidden, SUPPRESSED, type Audience } from './format.js';
+
+export const CHARTS_DIR = join(TEMPLATES_DIR, 'charts');
+export const FONT_STACK = 'Atkinson Hyperlegible, Arial, sans-serif';
+
+export const COLOURS = { la: '#1d70b8', target: '#00703c', england: '#505a5f' };
+
+export const DIMENSION_LABEL: Record<Dimension, string> = {
+  sex: 'Sex',
+  age_band: 'Age band',
+  ethnicity: 'Ethnicity',
+  uasc: 'Unaccompanied asylum-seeking children (UASC)',
+};
+const DIMENSION_ORDER: Dimension[] = ['sex', 'age_band', 'ethnicity', 'uasc'];
+
+/** Vega config shared by every chart: the report's font, readable sizes, no ARIA on marks. */
+export const VEGA_CONFIG = {
+  font: FONT_STACK,
+  background: 'white',
+  view: { stroke: null },
+  axis: { labelFontSize: 12, titleFontSize: 12, labelColor: '#0b0c0c', titleColor: '#0b0c0c', domainColor: '#505a5f', tickColor: '#505a5f', gridColor: '#dcdcdc', aria: false },
+  legend: { labelFontSize: 12, labelColor: '#0b0c0c', aria: false },
+  header: { labelColor: '#0b0c0c' },
+  mark: { aria: false },
+  aria: false,
+};
+
+const templateCache = new Map<string, unknown>();
+function loadTemplate(name: string): unknown {
+  let t = templateCache.get(name);
+  if (!t) {
+    t = JSON.parse(readFileSync(join(CHARTS_DIR, name), 'utf8'));
+    templateCache.set(name, t);
+  }
+  return structuredClone(t);
+}
+
+/** Replace every string "$name" in a template with vars[name] (any JSON value). */
+export function fillTemplate(node: unknown, vars: Record<string, unknown>): unknown {
+  if (typeof node === 'string' && node.startsWith('$') && !node.startsWith('$schema')) {
+    const key = node.slice(1);
+    if (key in vars) return vars[key];
+    if (/^[A-Za-z]\w*$/.test(key)) throw new Error(`chart template: no value for placeholder ${node}`);
+    return node;
+  }
+  if (Array.isArray(node)) return node.map((n) => fillTemplate(n, vars));
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = fillTemplate(v, vars);
+    return out;
+  }
+  return node;
+}
+
+/** Compile a Vega-Lite spec and render it to an SVG string (raw vega output). */
+export async function vegaLiteToSvg(spec: unknown, warnings?: string[]): Promise<string> {
+  const vgSpec = compile(spec as TopLevelSpec, { logger: quietLogger(warnings) }).spec;
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Vega-Lite's warnings go to the caller's list instead of the console; two are expected
+ * from the breakdown template's layered, faceted bars (shared category axis) and dropped.
+ */
+const BENIGN = [/faceted independent scales that union domain/, /conflicting sort properties/];
+function quietLogger(sink?: string[]) {
+  let level = 2;
+  const logger = {
+    level(l?: number): any {
+      if (l === undefined) return level;
+      level = l;
+      return logger;
+    },
+    error(...a: unknown[]) {
+      throw new Error(`vega-lite: ${a.map(String).join(' ')}`);
+    },
+    warn(...a: unknown[]) {
+      const m = a.map(String).join(' ');
+      if (!BENIGN.some((re) => re.test(m))) sink?.push(`chart: ${m}`);
+      return logger;
+    },
+    info() {
+      return logger;
+    },
+    debug() {
+      return logger;
+    },
+  };
+  return logger;
+}
+
+const escapeXml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+/**
+ * Make vega's SVG accessible and deterministic: one role="img" on the root labelled by a
+ * <title> and described by a <desc>; no role/aria attributes on inner marks; every id (vega
+ * numbers clip paths with a process-wide counter) renamed `<idBase>-<n>` in order.
+ */
+export function finishSvg(svg: string, idBase: string, title: string, desc: string): string {
+  let s = svg.replace(/\s(?:role|aria-[a-z-]+)="[^"]*"/g, '');
+  const ids = new Map<string, string>();
+  s = s.replace(/\sid="([^"]+)"/g, (_m, id: string) => {
+    if (!ids.has(id)) ids.set(id, `${idBase}-g${ids.size + 1}`);
+    return ` id="${ids.get(id)}"`;
+  });
+  s = s.replace(/url\(#([^)]+)\)/g, (m, id: string) => (ids.has(id) ? `url(#${ids.get(id)})` : m));
+  s = s.replace(/(xlink:)?href="#([^"]+)"/g, (m, x: string | undefined, id: string) => (ids.has(id) ? `${x ?? ''}href="#${ids.get(id)}"` : m));
+  const tId = `${idBase}-title`;
+  const dId = `${idBase}-desc`;
+  let done = false;
+  s = s.replace(/^<svg\b([^>]*)>/, (_m, attrs: string) => {
+    done = true;
+    const a = attrs.replace(/\sclass="[^"]*"/, '');
+    return `<svg${a} class="chart-svg" role="img" aria-labelledby="${tId}" aria-describedby="${dId}" focusable="false"><title id="${tId}">${escapeXml(title)}</title><desc id="${dId}">${escapeXml(desc)}</desc>`;
+  });
+  if (!done) throw new Error('chart: vega output does not start with <svg>');
+  return s;
+}
+
+export interface TrendRow {
+  r: string;
+  quarter: string;
+  numerator: string;
+  denominator: string;
+  value: string;
+  source: string;
+}
+
+/** The quarters of a KPI's trend: its history plus the current point, by date, one per R. */
+export function trendPoints(k: KpiResult, asAt: string): (PointValue & { source?: 'stored' | 'recomputed' })[] {
+  const byR = new Map<string, PointValue & { source?: 'stored' | 'recomputed' }>();
+  for (const p of k.history ?? []) byR.set(p.r, p);
+  if (!byR.has(asAt)) byR.set(asAt, { r: asAt, numerator: k.numerator, denominator: k.denominator, value: k.value, suppressed: k.suppressed });
+  return [...byR.values()].sort((a, b) => (a.r < b.r ? -1 : a.r > b.r ? 1 : 0));
+}
+
+const quarterOf = (r: string) => {
+  try {
+    return quarterLabel(r);
+  } catch {
+    return r;
+  }
+};
+
+/** A one-sentence summary of the trend, from the figures that are shown. */
+export function trendSummary(k: KpiResult, laName: string, points: PointValue[], audience: Audience): string {
+  const shown = points.filter((p) => p.value !== null && !hidden(p, audience));
+  const refs: string[] = [];
+  if (k.target !== null) refs.push(`the target is ${formatTarget(k.target, k.unit)}`);
+  if (k.benchmarks?.england != null) refs.push(`England's published figure is ${formatBenchmark(k.benchmarks.england, k.unit)}`);
+  const tail = refs.length ? `; ${refs.join(' and ')}.` : '.';
+  const nHidden = points.filter((p) => hidden(p, audience)).length;
+  const hiddenNote = nHidden ? ` ${nHidden} of ${points.length} quarters are not shown because the numbers are small.` : '';
+  if (!shown.length) return `${laName} has no figure to show for any quarter${tail}${hiddenNote}`;
+  const first = shown[0]!;
+  const last = shown[shown.length - 1]!;
+  if (shown.length === 1) return `${laName}: ${formatValue(last.value, k.unit)} in ${quarterOf(last.r)}${tail}${hiddenNote}`;
+  const d = last.value! - first.value!;
+  const verb = Math.abs(d) < 0.05 ? 'stayed at' : d > 0 ? 'rose from' : 'fell from';
+  const mid = verb === 'stayed at' ? `${formatValue(last.value, k.unit)} from ${quarterOf(first.r)} to ${quarterOf(last.r)}` : `${formatValue(first.value, k.unit)} in ${quarterOf(first.r)} to ${formatValue(last.value, k.unit)} in ${quarterOf(last.r)}`;
+  return `${laName}: ${verb} ${mid}${tail}${hiddenNote}`;
+}
+
+export interface ChartOut {
+  svg: string;
+  title: string;
+  desc: string;
+}
+
+/** The trend chart and its table rows. Hidden points are left out of the chart (the table says c). */
+export async function trendChart(k: KpiResult, laName: string, asAt: string, audience: Audience, idBase: string) {
+  const points = trendPoints(k, asAt);
+  const quarters = points.map((p) => quarterOf(p.r));
+  const series = laName || 'This council';
+  const data = points.map((p) => ({ quarter: quarterOf(p.r), series, value: hidden(p, audience) ? null : p.value }));
+  const refs: { series: string; value: number }[] = [];
+  const domain = [series];
+  const colours = [COLOURS.la];
+  const dashes: number[][] = [[1, 0]];
+  if (k.target !== null) {
+    refs.push({ series: `Target (${formatTarget(k.target, k.unit)})`, value: k.target });
+    domain.push(refs[refs.length - 1]!.series);
+    colours.push(COLOURS.target);
+    dashes.push([1, 0]);
+  }
+  if (k.benchmarks?.england != null) {
+    refs.push({ series: `England ${k.benchmarks.year} (${formatBenchmark(k.benchmarks.england, k.unit)})`, value: k.benchmarks.england });
+    domain.push(refs[refs.length - 1]!.series);
+    colours.push(COLOURS.england);
+    dashes.push([6, 4]);
+  }
+  const maxV = Math.max(0, ...data.map((d) => d.value ?? 0), ...refs.map((r) => r.value));
+  const spec = fillTemplate(loadTemplate('trend.vl.json'), {
+    points: data,
+    refs,
+    quarters,
+    seriesDomain: domain,
+    seriesColours: colours,
+    seriesDashes: dashes,
+    yDomain: k.unit === 'percent' ? [0, 100] : [0, Math.max(5, Math.ceil(maxV * 1.1))],
+    yTitle: k.unit === 'percent' ? 'Per cent' : 'Number',
+    config: VEGA_CONFIG,
+  });
+  const title = `Trend: ${k.title}`;
+  const desc = trendSummary(k, series, points, audience);
+  const svg = finishSvg(await vegaLiteToSvg(spec), idBase, title, desc);
+  const rows: TrendRow[] = points.map((p) => {
+    const hide = hidden(p, audience);
+    return {
+      r: p.r,
+      quarter: quarterOf(p.r),
+      numerator: hide ? SUPPRESSED : p.numerator === null ? '–' : formatCount(p.numerator),
+      denominator: p.denominator === null ? '–' : formatCount(p.denominator),
+      value: hide ? SUPPRESSED : formatValue(p.value, k.unit),
+      source: 'source' in p && p.source === 'recomputed' ? 'Recomputed' : p.r === asAt ? 'This quarter' : 'As reported',
+    };
+  });
+  return { chart: { svg, title, desc } satisfies ChartOut, rows, points };
+}
+
+export interface BreakdownRow {
+  category: string;
+  numerator: string;
+  denominator: string;
+  value: string;
+}
+export interface BreakdownGroup {
+  dimension: Dimension;
+  label: string;
+  rows: BreakdownRow[];
+}
+
+export function breakdownGroups(k: KpiResult, audience: Audience): BreakdownGroup[] {
+  const groups: BreakdownGroup[] = [];
+  const dims = [...new Set(k.breakdowns.map((c) => c.dimension))].sort(
+    (a, b) => (DIMENSION_ORDER.indexOf(a) + 1 || 99) - (DIMENSION_ORDER.indexOf(b) + 1 || 99),
+  );
+  for (const d of dims) {
+    groups.push({
+      dimension: d,
+      label: DIMENSION_LABEL[d] ?? d,
+      rows: k.breakdowns
+        .filter((c) => c.dimension === d)
+        .map((c) => {
+          const hide = hidden(c, audience);
+          return {
+            category: c.category,
+            numerator: hide ? SUPPRESSED : c.numerator === null ? '–' : formatCount(c.numerator),
+            denominator: c.denominator === null ? '–' : formatCount(c.denominator),
+            value: hide ? SUPPRESSED : formatValue(c.value, k.unit),
+          };
+        }),
+    });
+  }
+  return groups;
+}
+
+/** The breakdown bar chart (null when the KPI has no breakdowns). */
+export async function breakdownChart(k: KpiResult, audience: Audience, idBase: string): Promise<ChartOut | null> {
+  if (!k.breakdowns.length) return null;
+  const cells = k.breakdowns.map((c: BreakdownCell, i) => {
+    const hide = hidden(c, audience);
+    const value = hide ? null : c.value;
+    return {
+      dimension: DIMENSION_LABEL[c.dimension] ?? c.dimension,
+      category: c.category,
+      order: i,
+      value,
+      textX: value ?? 0,
+      label: hide ? SUPPRESSED : formatValue(c.value, k.unit),
+    };
+  });
+  const dims = [...new Set(k.breakdowns.map((c) => c.dimension))];
+  const maxV = Math.max(0, ...cells.map((c) => c.value ?? 0));
+  const spec = fillTemplate(loadTemplate('breakdown.vl.json'), {
+    cells,
+    dimensions: DIMENSION_ORDER.filter((d) => dims.includes(d)).map((d) => DIMENSION_LABEL[d]).concat(dims.filter((d) => !DIMENSION_ORDER.includes(d))),
+    xDomain: k.unit === 'percent' ? [0, 100] : [0, Math.max(5, Math.ceil(maxV * 1.15))],
+    xTitle: k.unit === 'percent' ? 'Per cent' : 'Number',
+    config: VEGA_CONFIG,
+  });
+  const title = `Breakdown: ${k.title}`;
+  const nHidden = cells.filter((c) => c.label === SUPPRESSED).length;
+  const desc = `Bar chart of the figure for each group by ${dims.map((d) => (DIMENSION_LABEL[d] ?? d).toLowerCase()).join(', ')}; the table below gives the numbers.${nHidden ? ` ${nHidden} groups have no bar because the numbers are small (shown as c).` : ''}`;
+  return { svg: finishSvg(await vegaLiteToSvg(spec), idBase, title, desc), title, desc };
+}
+
+/** The chart templates shipped (for tests: each must compile and render). */
+export const chartTemplates = () => readdirSync(CHARTS_DIR).filter((f) => f.endsWith('.vl.json')).sort();

@@ -1,0 +1,201 @@
+/**
+ * The panel report as one self-contained, accessible HTML file (the PDF prints the same file).
+ *
+ * renderReportHtml(run, { audience, commentary, defs }) -> { html, warnings }
+ *   - html: the whole document (deterministic: the same input gives the same bytes).
+ *   - warnings: problems worth telling the user that do not stop the report, e.g. a commentary
+ *     heading naming a KPI that is not in the run, or a KPI with no definition.
+ *
+ * Nothing is computed here that the KpiRun already holds: values, statuses and suppression
+ * flags are displayed as given. In the public audience, any figure flagged `suppressed` is
+ * shown as "c" (count and percentage) and left out of the charts; exceptions are never shown.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, join } from 'node:path';
+import Handlebars from 'handlebars';
+import { TEMPLATES_DIR } from '../core/paths.js';
+import { STATUS_LABEL, THEMES, type KpiResult, type KpiRun, type MetricDef, type Status } from '../compute/types.js';
+import { breakdownChart, breakdownGroups, trendChart } from './charts.js';
+import { parseCommentary } from './commentary.js';
+import {
+  describeChange,
+  formatBenchmark,
+  formatCount,
+  formatTarget,
+  longDate,
+  longTimestamp,
+  shownFigures,
+  slug,
+  STATUS_ICON,
+  type Audience,
+} from './format.js';
+
+export const WATERMARK = 'OFFICIAL-SENSITIVE, not for publication';
+
+export interface RenderOptions {
+  audience: Audience;
+  /** The quarter's commentary file (Markdown): `## <kpi_id>` headings; text before the first is the introduction. */
+  commentary?: string;
+  /** Metric definitions (loadMetrics()); a KPI without one is shown with a note and a warning. */
+  defs: MetricDef[];
+}
+
+export interface RenderedReport {
+  html: string;
+  warnings: string[];
+}
+
+const require = createRequire(import.meta.url);
+
+let fontCss: string | null = null;
+/** Atkinson Hyperlegible (OFL), latin subset, 400 and 700, embedded as base64 woff2. */
+export function embeddedFontCss(): string {
+  if (fontCss) return fontCss;
+  const face = (weight: number) => {
+    const file = require.resolve(`@fontsource/atkinson-hyperlegible/files/atkinson-hyperlegible-latin-${weight}-normal.woff2`);
+    const b64 = readFileSync(file).toString('base64');
+    return `@font-face { font-family: 'Atkinson Hyperlegible'; font-style: normal; font-display: block; font-weight: ${weight}; src: url(data:font/woff2;base64,${b64}) format('woff2'); }`;
+  };
+  fontCss = `/* Atkinson Hyperlegible, SIL Open Font License 1.1, Braille Institute of America (via @fontsource). */\n${face(400)}\n${face(700)}`;
+  return fontCss;
+}
+
+let hbs: typeof Handlebars | null = null;
+let template: Handlebars.TemplateDelegate | null = null;
+function getTemplate(): Handlebars.TemplateDelegate {
+  if (template) return template;
+  hbs = Handlebars.create();
+  const partialsDir = join(TEMPLATES_DIR, 'partials');
+  for (const f of readdirSync(partialsDir).filter((x) => x.endsWith('.hbs')).sort()) {
+    hbs.registerPartial(basename(f, '.hbs'), readFileSync(join(partialsDir, f), 'utf8'));
+  }
+  template = hbs.compile(readFileSync(join(TEMPLATES_DIR, 'report.hbs'), 'utf8'), { strict: false, preventIndent: true });
+  return template;
+}
+
+const statusView = (s: Status) => ({ status: s, statusLabel: STATUS_LABEL[s] ?? s, statusIcon: STATUS_ICON[s] ?? STATUS_ICON.no_data });
+
+function benchmarkView(k: KpiResult, run: KpiRun) {
+  const b = k.benchmarks;
+  if (!b) return null;
+  const n = b.neighboursUsed;
+  return {
+    indicator: b.indicator,
+    year: b.year,
+    england: formatBenchmark(b.england, k.unit),
+    region: formatBenchmark(b.region, k.unit),
+    regionName: b.regionName ?? run.regionName ?? 'Region',
+    neighbours: formatBenchmark(b.neighbours, k.unit),
+    neighbourMethod: b.neighbourMethod || `${n} of 10 neighbours published a figure`,
+    la: b.la === null ? null : formatBenchmark(b.la, k.unit),
+    note: b.note,
+  };
+}
+
+function kpiSummary(k: KpiResult, run: KpiRun, audience: Audience) {
+  const f = shownFigures(k, audience);
+  return {
+    id: k.id,
+    anchor: `kpi-${slug(k.id)}`,
+    title: k.title,
+    value: f.value,
+    numerator: f.numerator,
+    denominator: f.denominator,
+    count: k.unit === 'percent' ? `${f.numerator} / ${f.denominator}` : f.numerator,
+    isPercent: k.unit === 'percent',
+    target: formatTarget(k.target, k.unit),
+    ...statusView(k.status),
+    changeQuarter: describeChange(k, k.previous?.quarter ?? null, k.unit, k.polarity, audience),
+    changeYear: describeChange(k, k.previous?.year ?? null, k.unit, k.polarity, audience),
+    benchmark: benchmarkView(k, run),
+  };
+}
+
+export async function renderReportHtml(run: KpiRun, opts: RenderOptions): Promise<RenderedReport> {
+  const audience = opts.audience;
+  if (audience !== 'public' && audience !== 'internal') throw new Error(`unknown audience: ${String(audience)}`);
+  const internal = audience === 'internal';
+  const warnings: string[] = [];
+  const defs = new Map(opts.defs.map((d) => [d.id, d]));
+  const commentary = parseCommentary(opts.commentary, new Set(run.kpis.map((k) => k.id)));
+  warnings.push(...commentary.warnings);
+
+  const order = (k: KpiResult) => defs.get(k.id)?.order ?? 1e9;
+  const themes = [];
+  for (const t of THEMES) {
+    const kpis = run.kpis.filter((k) => k.theme === t.id).sort((a, b) => order(a) - order(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const views = [];
+    for (const k of kpis) {
+      const def = defs.get(k.id);
+      if (!def) warnings.push(`KPI ${k.id}: no metric definition was given; its section says so`);
+      const base = kpiSummary(k, run, audience);
+      const trend = await trendChart(k, run.laName, run.asAt, audience, `${base.anchor}-trend`);
+      const bd = await breakdownChart(k, audience, `${base.anchor}-bd`);
+      const unknownText =
+        typeof k.unknown === 'number' && k.unknown > 0
+          ? `${audience === 'public' && k.unknown <= 5 ? 'c' : formatCount(k.unknown)} ${k.unknown === 1 && internal ? 'child' : 'children'} looked after at the reference date with an unknown distance ${k.unknown === 1 && internal ? 'is' : 'are'} left out of the figure.`
+          : null;
+      views.push({
+        ...base,
+        polarityText: k.polarity === 'higher' ? 'Higher' : 'Lower',
+        toleranceText: k.target !== null && k.tolerance > 0 ? `close within ${formatTarget(k.tolerance, 'count')}${k.unit === 'percent' ? ' points' : ''}` : '',
+        unknownText,
+        trend: trend.chart,
+        trendRows: trend.rows,
+        recomputedNote:
+          run.historyRecomputed && trend.points.some((p) => p.r !== run.asAt)
+            ? 'Earlier quarters are figures as recorded now, recomputed from the current extract; they may differ from the figures reported at the time.'
+            : '',
+        def: def
+          ? { description: def.description, cohort: def.cohort, numerator: def.numerator, denominator: def.denominator, exclusions: def.exclusions, interpretation: def.interpretation ?? '' }
+          : null,
+        defBenchmarkNote: def?.benchmark?.note ?? '',
+        breakdownGroups: breakdownGroups(k, audience),
+        breakdown: bd,
+        commentaryHtml: commentary.byKpi.get(k.id) ?? '',
+      });
+    }
+    themes.push({ id: t.id, title: t.title, kpis: views });
+  }
+  const unthemed = run.kpis.filter((k) => !THEMES.some((t) => t.id === k.theme));
+  for (const k of unthemed) warnings.push(`KPI ${k.id}: theme "${k.theme}" is not a report theme; it is left out`);
+
+  const kpiById = new Map(run.kpis.map((k) => [k.id, k]));
+  const exceptions = internal
+    ? (run.exceptions ?? []).map((e) => ({
+        anchor: slug(e.id),
+        title: e.title,
+        kpiAnchor: `kpi-${slug(e.kpiId)}`,
+        kpiTitle: kpiById.get(e.kpiId)?.title ?? e.kpiId,
+        rows: e.rows,
+        single: e.rows.length === 1,
+      }))
+    : [];
+
+  const view = {
+    docTitle: `${run.laName} Corporate Parenting Panel report, ${run.quarter}${internal ? ' (OFFICIAL-SENSITIVE)' : ''}`,
+    css: `${embeddedFontCss()}\n${readFileSync(join(TEMPLATES_DIR, 'report.css'), 'utf8')}`,
+    audience,
+    internal,
+    watermark: WATERMARK,
+    audienceLabel: internal ? `Internal: officers only (${WATERMARK})` : 'Public: for publication with the panel papers',
+    laName: run.laName,
+    la: run.la,
+    laDfe: run.laDfe,
+    quarter: run.quarter,
+    asAtLong: longDate(run.asAt),
+    source: run.source,
+    loadedAt: longTimestamp(run.loadedAt),
+    generatedAt: longTimestamp(run.generatedAt),
+    neighbourModel: run.neighbourModel,
+    historyRecomputed: run.historyRecomputed,
+    introHtml: commentary.intro,
+    themes,
+    exceptions,
+    icons: STATUS_ICON,
+    labels: STATUS_LABEL,
+  };
+  const html = getTemplate()(view);
+  return { html: html.replace(/[ \t]+$/gm, ''), warnings };
+}

@@ -1,0 +1,101 @@
+/**
+ * Publishing one KpiRun: the HTML report, the PDF from the same HTML, the downloads, and
+ * for the public audience the automatic check that no child data leaked (a leak deletes the
+ * outputs and fails the run). Internal outputs are written readable by the owner only.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatLong, quarterLabel } from '../core/dates.js';
+import { CliError, ExitCode } from '../core/errors.js';
+import type { LaConfig } from '../compute/config.js';
+import type { KpiRun, MetricDef } from '../compute/types.js';
+import type { Store } from '../store/store.js';
+import { renderReportHtml } from './html.js';
+import { writeDownloads } from './downloads.js';
+import type { PdfRenderer } from './pdf.js';
+import { findLeaks } from './privacy.js';
+
+export type Audience = 'public' | 'internal';
+export const INTERNAL_MARK = 'OFFICIAL-SENSITIVE, not for publication';
+
+export interface PublishOptions {
+  audience: Audience;
+  formats: Set<'html' | 'pdf'>;
+  outDir: string; // <out>/<LA>/<date>
+  defs: MetricDef[];
+  commentary: string | null;
+  pdf: (() => Promise<PdfRenderer>) | null;
+  store: Store;
+  onProgress?: (m: string) => void;
+}
+
+export interface Published { files: string[]; warnings: string[] }
+
+export const reportBase = (run: KpiRun, audience: Audience) =>
+  `panel-report-${run.la}-${run.asAt}${audience === 'internal' ? '-INTERNAL-OFFICIAL-SENSITIVE' : ''}`;
+
+/** Commentary: --commentary FILE, else the config's folder (<date>.md or <2025-26-Q2>.md), else commentary.md in the extract folder. */
+export function findCommentary(opts: { file?: string; config?: LaConfig; dataDir?: string; asAt: string }): string | null {
+  if (opts.file) {
+    if (!existsSync(opts.file)) throw new CliError(ExitCode.USAGE, `commentary file ${opts.file} not found`);
+    return readFileSync(opts.file, 'utf8');
+  }
+  const q = quarterLabel(opts.asAt).replace(' ', '-');
+  const candidates = [
+    ...(opts.config?.commentary ? [join(opts.config.commentary, `${opts.asAt}.md`), join(opts.config.commentary, `${q}.md`)] : []),
+    ...(opts.dataDir ? [join(opts.dataDir, 'commentary.md')] : []),
+  ];
+  const f = candidates.find((c) => existsSync(c));
+  return f ? readFileSync(f, 'utf8') : null;
+}
+
+export async function publish(run: KpiRun, o: PublishOptions): Promise<Published> {
+  const outDir = resolve(o.outDir);
+  mkdirSync(outDir, { recursive: true, mode: o.audience === 'internal' ? 0o700 : 0o755 });
+  const base = reportBase(run, o.audience);
+  const mode = o.audience === 'internal' ? 0o600 : 0o644;
+  const files: string[] = [];
+  const write = (name: string, data: string | Uint8Array) => {
+    const p = join(outDir, name);
+    writeFileSync(p, data, { mode });
+    chmodSync(p, mode);
+    files.push(p);
+    return p;
+  };
+  const forRender: KpiRun = o.audience === 'public' ? { ...run, exceptions: undefined } : run;
+  o.onProgress?.(`rendering the ${o.audience} HTML report for ${run.laName}`);
+  const rendered = await renderReportHtml(forRender, { audience: o.audience, commentary: o.commentary ?? undefined, defs: o.defs });
+  const html = typeof rendered === 'string' ? rendered : rendered.html;
+  const warnings = typeof rendered === 'string' ? [] : (rendered.warnings ?? []);
+  const htmlPath = join(outDir, `${base}.html`);
+  if (o.formats.has('html')) write(`${base}.html`, html);
+  const downloads = await writeDownloads(outDir, base, forRender, o.audience);
+  for (const f of downloads) chmodSync(f, mode);
+  files.push(...downloads);
+  if (o.formats.has('pdf') && o.pdf) {
+    o.onProgress?.(`printing the PDF for ${run.laName}`);
+    const renderer = await o.pdf();
+    const pdfPath = join(outDir, `${base}.pdf`);
+    await renderer.render(html, pdfPath, {
+      title: `Corporate Parenting Panel report: ${run.laName}, ${run.quarter}`,
+      headerText: `${run.laName} · ${run.quarter} · as at ${formatLong(run.asAt)}`,
+      watermark: o.audience === 'internal' ? INTERNAL_MARK : undefined,
+    });
+    chmodSync(pdfPath, mode);
+    files.push(pdfPath);
+  }
+  if (o.audience === 'public') {
+    const texts = [{ file: `${base}.html`, text: html }, ...downloads.filter((f) => !f.endsWith('.arrow')).map((f) => ({ file: f.slice(outDir.length + 1), text: readFileSync(f, 'utf8') }))];
+    const ownDates = [run.asAt, ...run.kpis.flatMap((k) => k.history.map((h) => h.r)), run.generatedAt.slice(0, 10), ...(run.loadedAt ? [run.loadedAt.slice(0, 10)] : [])];
+    const leaks = await findLeaks(o.store, run.la, texts, [...new Set(ownDates)]);
+    if (leaks.length) {
+      for (const f of files) rmSync(f, { force: true });
+      if (!o.formats.has('html')) rmSync(htmlPath, { force: true });
+      throw new CliError(ExitCode.DATA, `the public report for ${run.laName} would have published child data (${leaks.length} item(s): ${[...new Set(leaks.map((l) => `${l.kind} in ${l.file}`))].join('; ')}); its files were deleted`, {
+        hint: 'Most often the commentary names a child, a date of birth or a postcode: remove it and run again. Values are not printed here on purpose.',
+        details: leaks.map((l) => ({ file: l.file, kind: l.kind })),
+      });
+    }
+  }
+  return { files, warnings };
+}
