@@ -40,7 +40,7 @@ afterEach(() => {
 
 /** Member rows of a KPI at r, by child: { num, den, unknown }. */
 async function byChild(s: Store, id: string, r = '2026-03-31', opts: Parameters<typeof computeAt>[3] = {}) {
-  const res = await computeAt(s, id, r, opts);
+  const res = await computeAt(s, id, r, { asAt: '2026-03-31', ...opts });
   const rows = (await members(s, id)) as Record<string, unknown>[];
   const out: Record<string, { num: number; den: number; unknown?: number }> = {};
   for (const m of rows) {
@@ -396,5 +396,21 @@ describe('at a 31 March R the placement KPIs follow the DfE year (W = 1 April to
     // at 31 December 2025 (W from 1 January 2025) both have 3 or more
     const prev = await byChild(s, 'placement_stability_short_term', '2025-12-31');
     expect(nums(prev.kids)).toEqual({ Y: 1, Z: 1 });
+  });
+
+  it('every placement KPI counts children looked after at 31 March (DfE "at 31 March" cohorts)', async () => {
+    const e: Row[] = [
+      // left care on 31 March 2026: not looked after at 31 March
+      epi('LEFT', '2020-01-01', '2026-03-31', 'E11', 'S', 'U4', { pl_post: 'GU1 1AA' }),
+      // came into care on 31 March 2026: looked after at 31 March (but not for 30 months)
+      epi('NEW', '2026-03-31', null, null, 'S', 'U4', { pl_post: 'GU1 1AA' }),
+      // looked after since 2020 with the same carer, placed 25.2 miles away outside Harrow
+      epi('LONG', '2020-01-01', null, null, 'S', 'U4', { pl_post: 'GU1 1AA' }),
+    ];
+    const s = await store(withHeaders(e));
+    expect(nums((await byChild(s, 'placement_stability_short_term')).kids)).toEqual({ NEW: 0, LONG: 0 });
+    expect(nums((await byChild(s, 'placement_stability_long_term')).kids)).toEqual({ LONG: 1 });
+    expect(nums((await byChild(s, 'placed_within_20_miles')).kids)).toEqual({ NEW: 0, LONG: 0 });
+    expect(nums((await byChild(s, 'placed_outside_la_over_20_miles')).kids)).toEqual({ NEW: 1, LONG: 1 });
   });
 });

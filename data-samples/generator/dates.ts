@@ -14,8 +14,12 @@ export function dayFromYmd(y: number, m: number, d: number): Day {
   return era * 146097 + doe - 719468;
 }
 
-/** Civil from days: [year, month 1..12, day]. */
-export function ymdFromDay(z: Day): [number, number, number] {
+// Scratch result of civil(): the hot paths below avoid allocating a tuple per call.
+let cy = 0;
+let cm = 0;
+let cd = 0;
+
+function civil(z: Day): void {
   const zz = z + 719468;
   const era = Math.floor(zz / 146097);
   const doe = zz - era * 146097;
@@ -23,8 +27,15 @@ export function ymdFromDay(z: Day): [number, number, number] {
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+  cm = mp < 10 ? mp + 3 : mp - 9;
+  cy = yoe + era * 400 + (cm <= 2 ? 1 : 0);
+  cd = d;
+}
+
+/** Civil from days: [year, month 1..12, day]. */
+export function ymdFromDay(z: Day): [number, number, number] {
+  civil(z);
+  return [cy, cm, cd];
 }
 
 export function isLeap(y: number): boolean {
@@ -37,8 +48,9 @@ export function daysInMonth(y: number, m: number): number {
 
 /** d plus n months, keeping the day of the month, clamped to the end of the target month. */
 export function addMonths(d: Day, n: number): Day {
-  const [y, m, dd] = ymdFromDay(d);
-  const idx = y * 12 + (m - 1) + n;
+  civil(d);
+  const dd = cd;
+  const idx = cy * 12 + (cm - 1) + n;
   const ny = Math.floor(idx / 12);
   const nm = idx - ny * 12 + 1;
   return dayFromYmd(ny, nm, Math.min(dd, daysInMonth(ny, nm)));
@@ -50,17 +62,18 @@ export function addYears(d: Day, n: number): Day {
 
 /** The date of the birthday of a given age. 29 February birthdays fall on 1 March in common years. */
 export function birthday(dob: Day, age: number): Day {
-  const [y, m, d] = ymdFromDay(dob);
-  const ty = y + age;
-  if (m === 2 && d === 29 && !isLeap(ty)) return dayFromYmd(ty, 3, 1);
-  return dayFromYmd(ty, m, d);
+  civil(dob);
+  const ty = cy + age;
+  if (cm === 2 && cd === 29 && !isLeap(ty)) return dayFromYmd(ty, 3, 1);
+  return dayFromYmd(ty, cm, cd);
 }
 
 /** Age in whole years on day `on`. */
 export function ageOn(dob: Day, on: Day): number {
-  const [y] = ymdFromDay(dob);
-  const [oy] = ymdFromDay(on);
-  let age = oy - y;
+  civil(dob);
+  const y = cy;
+  civil(on);
+  let age = cy - y;
   if (birthday(dob, age) > on) age--;
   return age;
 }

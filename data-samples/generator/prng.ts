@@ -26,6 +26,9 @@ export function mixSeed(...parts: Array<number | string>): number {
   return h >>> 0;
 }
 
+/** A table of [value, weight] pairs for Rng.weighted (weights need not sum to 1). */
+export type Weights<T> = ReadonlyArray<readonly [T, number]>;
+
 /** mulberry32: small, fast, good enough for simulation. */
 export class Rng {
   private state: number;
@@ -56,13 +59,13 @@ export class Rng {
   }
 
   /** Picks from [value, weight] pairs (weights need not sum to 1). */
-  weighted<T>(pairs: ReadonlyArray<readonly [T, number]>): T {
+  weighted<T>(pairs: Weights<T>): T {
     let total = 0;
-    for (const [, w] of pairs) total += w;
+    for (let i = 0; i < pairs.length; i++) total += pairs[i]![1];
     let x = this.next() * total;
-    for (const [v, w] of pairs) {
-      x -= w;
-      if (x < 0) return v;
+    for (let i = 0; i < pairs.length; i++) {
+      x -= pairs[i]![1];
+      if (x < 0) return pairs[i]![0];
     }
     return pairs[pairs.length - 1]![0];
   }

@@ -5,7 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng, mixSeed } from './prng.js';
+import { Rng, type Weights, mixSeed } from './prng.js';
+
+// Weighted choices (module constants: the simulation draws from them millions of times).
+const FAR_BANDS: Weights<0 | 1 | 2> = [[0, 6], [1, 3], [2, 1]];
 
 export interface LaInfo {
   ons: string;
@@ -66,7 +69,11 @@ export function parseCsv(text: string): string[][] {
 }
 
 function readTable(path: string): Array<Record<string, string>> {
-  const [head, ...body] = parseCsv(readFileSync(path, 'utf8'));
+  return tableOf(readFileSync(path, 'utf8'));
+}
+
+function tableOf(text: string): Array<Record<string, string>> {
+  const [head, ...body] = parseCsv(text);
   if (!head) return [];
   return body
     .filter((r) => r.length > 1)
@@ -160,25 +167,18 @@ export class PostcodePools {
   readonly near = new WeightedSectors();
   readonly far: [WeightedSectors, WeightedSectors, WeightedSectors] = [new WeightedSectors(), new WeightedSectors(), new WeightedSectors()];
   readonly celtic = new WeightedSectors();
-  /** Population proxy: postcodes in the LA's sectors, weighted by the LA's share of each sector. */
-  readonly proxy: number;
-
   constructor(ref: Reference, la: string) {
     let se = 0;
     let sn = 0;
     let sw = 0;
-    let proxy = 0;
     for (const s of ref.sectors) {
-      if (s.utla !== la) continue;
-      proxy += s.count * s.share;
-      if (s.count < 5) continue;
+      if (s.utla !== la || s.count < 5) continue;
       se += s.e * s.count;
       sn += s.n * s.count;
       sw += s.count;
       this.own.add(s.sector, s.count);
     }
     if (sw === 0) throw new Error(`No postcode sectors for ${la}`);
-    this.proxy = proxy;
     const ce = se / sw;
     const cn = sn / sw;
     // Neighbouring sectors: other English LAs within 12 miles (wider where the LA is remote).
@@ -212,11 +212,7 @@ export class PostcodePools {
       case 'celtic':
         return this.celtic.pick(rng);
       case 'far': {
-        const band = rng.weighted([
-          [0, 6],
-          [1, 3],
-          [2, 1],
-        ] as const);
+        const band = rng.weighted(FAR_BANDS);
         const pool = this.far[band].size > 0 ? this.far[band] : this.far[0].size > 0 ? this.far[0] : this.far[1];
         return pool.pick(rng);
       }
@@ -256,20 +252,62 @@ export function distanceMiles(ref: Reference, a: string, b: string): number | un
 /** England's children looked after at 31 March, roughly (DfE: about 82,000 in recent years). */
 const ENGLAND_CLA = 82_000;
 
+/** Population proxy per LA: postcodes in its sectors, weighted by its share of each sector. */
+export function populationProxy(ref: Reference): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of ref.sectors) out.set(s.utla, (out.get(s.utla) ?? 0) + s.count * s.share);
+  return out;
+}
+
 /**
- * A plausible number of children looked after at R for every LA: its share of England's
- * postcodes (a population proxy) times a seeded rate factor, so some LAs look after many more
- * children per head than others (as the published rates per 10,000 do).
+ * Published children looked after at 31 March by DfE LA code, from the benchmarks file when the
+ * reference folder has it (the denominator of the 3+ placements indicator, latest year).
  */
-export function poolSizes(ref: Reference, pools: Map<string, PostcodePools>, seed: number): Map<string, number> {
+export function publishedClaCounts(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const path = join(dir, 'cla_kpi_benchmarks.csv');
+  if (!existsSync(path)) return out;
+  let year = '';
+  // The file is large: keep only the indicator's lines before parsing them.
+  const text = readFileSync(path, 'utf8');
+  const head = text.slice(0, text.indexOf('\n') + 1);
+  const lines = text.split('\n').filter((l) => l.startsWith('placement_stability_3plus_in_year,'));
+  for (const r of tableOf(head + lines.join('\n'))) {
+    if (r.geographic_level !== 'Local authority') continue;
+    // 'c' = suppressed by DfE because it is small: recorded as -1.
+    const n = r.denominator === 'c' ? -1 : Number(r.denominator);
+    if (Number.isNaN(n) || r.time_period! < year) continue;
+    if (r.time_period! > year) {
+      year = r.time_period!;
+      out.clear();
+    }
+    out.set(r.old_la_code!, n);
+  }
+  return out;
+}
+
+/**
+ * A plausible number of children looked after at R for every LA: the published count where
+ * there is one, jittered by a few per cent (the LAs are synthetic), about 20 where DfE suppressed
+ * it as small, otherwise (no benchmarks file) the LA's share of England's postcodes (a
+ * population proxy) times a seeded rate factor.
+ */
+export function poolSizes(ref: Reference, seed: number, published: Map<string, number>): Map<string, number> {
+  const proxy = populationProxy(ref);
   let total = 0;
-  for (const la of ref.las) total += pools.get(la.ons)!.proxy;
+  for (const la of ref.las) total += proxy.get(la.ons) ?? 0;
   const out = new Map<string, number>();
   for (const la of ref.las) {
     const rng = new Rng(mixSeed(seed, la.ons, 'size'));
-    const factor = Math.exp(0.35 * rng.normal() - 0.06);
-    const n = Math.round((ENGLAND_CLA * pools.get(la.ons)!.proxy * factor) / total);
-    out.set(la.ons, Math.max(8, n));
+    const count = published.get(la.dfe);
+    const jitter = Math.exp(0.08 * rng.normal());
+    const n =
+      count === undefined
+        ? (ENGLAND_CLA * (proxy.get(la.ons) ?? 0) * Math.exp(0.35 * rng.normal() - 0.06)) / total
+        : count < 0
+          ? 20 * jitter
+          : count * jitter;
+    out.set(la.ons, Math.max(8, Math.round(n)));
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { saveRun } from '../compute/kpis.js';
 import { STATUS_LABEL, type KpiRun } from '../compute/types.js';
-import { kpiTableArrow, kpiTableCsv } from '../render/downloads.js';
+import { kpiArrow, kpiCsv } from '../render/downloads.js';
 import type { CommandResult } from './main.js';
 import { fmtPct, laOf, metricsAndConfig, openStore, readManifest, referenceDate, requireDir, type GlobalOpts } from './common.js';
 import { computeFor, historyOpt } from './compute.js';
@@ -31,11 +31,11 @@ export async function kpisCommand(o: Opts, out: Output): Promise<CommandResult> 
     await saveRun(store, run!, 'kpis');
     const format = o.format ?? (out.mode === 'json' ? 'json' : 'table');
     if (format === 'csv') {
-      out.raw(kpiTableCsv(run!, 'internal'));
+      out.raw(kpiCsv(run!, 'internal'));
       return { data: undefined };
     }
     if (format === 'arrow') {
-      out.raw(kpiTableArrow(run!));
+      out.raw(kpiArrow(run!, 'internal'));
       return { data: undefined };
     }
     if (format === 'json') {

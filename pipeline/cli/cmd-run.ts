@@ -1,5 +1,5 @@
 /** run: the quarter in one command, for one LA or a regional pool (--la all). */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, usageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
@@ -23,12 +23,14 @@ type Opts = GlobalOpts & {
 interface Member { la: LaInfo; dir: string; config: LaConfig }
 
 /** The LA sub-folders of a pool folder (named by ONS code, DfE number or LA name, or with a manifest). */
-function poolMembers(dir: string, o: Opts): Member[] {
+function poolMembers(dir: string, o: Opts, asAt: string): Member[] {
   const { defs } = metricsAndConfig(o);
   const subs = readdirSync(dir).filter((f) => !f.startsWith('.') && statSync(join(dir, f)).isDirectory()).sort();
   if (!subs.length) throw usageError(`--la all: ${dir} has no LA sub-folders`, 'A pool folder holds one sub-folder per LA, named by its ONS code (E09000015) or DfE number (310).');
   return subs.map((s) => {
-    const d = join(dir, s);
+    // <LA>/ holds the extract, or <LA>/<as-at date>/ does (the layout the generator writes)
+    const dated = join(dir, s, asAt);
+    const d = existsSync(dated) && statSync(dated).isDirectory() ? dated : join(dir, s);
     const la = resolveLa(readManifest(d).la ?? s);
     return { la, dir: d, config: loadConfig(defs, { la: la.ons }) };
   });
@@ -42,7 +44,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
   const formats = parseFormats(o.format);
   const history = historyOpt(o.history);
   const { defs, config: firstConfig } = metricsAndConfig(o, pool ? undefined : laOf(o, manifest).ons);
-  const members: Member[] = pool ? poolMembers(dir, o) : [{ la: laOf(o, manifest, firstConfig), dir, config: firstConfig }];
+  const members: Member[] = pool ? poolMembers(dir, o, asAt) : [{ la: laOf(o, manifest, firstConfig), dir, config: firstConfig }];
   const threshold = o.threshold !== undefined ? Number(o.threshold) : firstConfig.changeThreshold;
   if (!Number.isFinite(threshold) || threshold < 0) throw usageError(`--threshold ${o.threshold} must be a number of percentage points`);
 

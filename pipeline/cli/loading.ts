@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { CliError, ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { IsoDate } from '../core/dates.js';
-import { loadExtract, stageExtract, writeProblemsCsv, type Problem } from '../ingest/index.js';
+import { loadExtract, stageExtract, writeProblemsCsv, type Problem } from '../ingest/ingest.js';
 import { Store } from '../store/store.js';
 import type { LaInfo } from '../compute/reference.js';
 import { problemsTable, summariseProblems } from './problems.js';

@@ -7,12 +7,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { asCliError, CliError, ExitCode } from '../core/errors.js';
 import { Output } from '../core/output.js';
-import { loadCommand, validateCommand } from './cmd-load.js';
-import { kpisCommand } from './cmd-kpis.js';
-import { reportCommand } from './cmd-report.js';
-import { runCommand } from './cmd-run.js';
-import { initCommand } from './cmd-init.js';
-import { forgetCommand, listCommand } from './cmd-store.js';
 import type { GlobalOpts } from './common.js';
 
 export interface CommandResult {
@@ -25,10 +19,16 @@ export interface CommandResult {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler<O> = (opts: O, out: Output) => Promise<CommandResult>;
 
-function wrap<O extends GlobalOpts>(handler: Handler<O>) {
+/**
+ * Command modules are imported when their command runs: a cold start of `load` does not
+ * pay for the renderer (vega, Handlebars, Chromium), and a broken module is an internal
+ * error (exit 3) of the commands that need it, not of every command.
+ */
+function wrap<O extends GlobalOpts>(loadHandler: () => Promise<Handler<O>>) {
   return async (opts: O) => {
     const out = new Output({ json: opts.json, quiet: opts.quiet });
     try {
+      const handler = await loadHandler();
       const res = await handler(opts, out);
       out.result(res.data, res.human);
       process.exitCode = res.exitCode ?? ExitCode.OK;
@@ -62,7 +62,7 @@ common(program.command('validate').description('check an extract and list every 
   .option('--la <code>', 'LA: ONS code, DfE number or name')
   .option('--out <dir>', 'output root (validation report CSV under <out>/<LA>/<date>/)', 'reports')
   .option('--validation-report <file>', 'where to write the validation report CSV')
-  .action(wrap(validateCommand));
+  .action(wrap(async () => (await import('./cmd-load.js')).validateCommand));
 
 common(program.command('load').description('validate an extract and store it as the snapshot for its LA and date (atomic)'))
   .option('--data <dir>', 'folder of the quarter’s CSV extracts')
@@ -71,7 +71,7 @@ common(program.command('load').description('validate an extract and store it as 
   .option('--la <code>', 'LA: ONS code, DfE number or name')
   .option('--out <dir>', 'output root (validation report CSV under <out>/<LA>/<date>/)', 'reports')
   .option('--validation-report <file>', 'where to write the validation report CSV')
-  .action(wrap(loadCommand));
+  .action(wrap(async () => (await import('./cmd-load.js')).loadCommand));
 
 common(program.command('kpis').description('compute every KPI for a stored snapshot (or load --data first)'))
   .option('--as-at <date>', 'reference date (YYYY-MM-DD)')
@@ -81,7 +81,7 @@ common(program.command('kpis').description('compute every KPI for a stored snaps
   .addOption(new Option('--format <f>', 'output format').choices(['json', 'csv', 'table', 'arrow']))
   .option('--history <n>', 'recompute this many earlier quarter ends from this extract where none is stored', '0')
   .option('--out <dir>', 'output root for the validation report', 'reports')
-  .action(wrap(kpisCommand));
+  .action(wrap(async () => (await import('./cmd-kpis.js')).kpisCommand));
 
 common(program.command('report').description('render the panel report (HTML and PDF) and its downloads'))
   .option('--as-at <date>', 'reference date (YYYY-MM-DD)')
@@ -92,7 +92,7 @@ common(program.command('report').description('render the panel report (HTML and 
   .addOption(new Option('--audience <a>', 'public (disclosure control, no child data) or internal (officers only)').choices(['public', 'internal']).default('public'))
   .option('--commentary <file>', 'the analyst’s Markdown commentary (one ## heading per KPI id)')
   .option('--history <n>', 'recompute this many earlier quarter ends where none is stored', '0')
-  .action(wrap(reportCommand));
+  .action(wrap(async () => (await import('./cmd-report.js')).reportCommand));
 
 common(program.command('run').description('the quarter in one command: validate, load, compute, compare, render, write downloads'))
   .option('--data <dir>', 'folder of the extract (or of LA sub-folders with --la all)')
@@ -106,24 +106,24 @@ common(program.command('run').description('the quarter in one command: validate,
   .option('--history <n>', 'recompute this many earlier quarter ends where none is stored', '0')
   .option('--fail-on-change', 'exit 4 when a KPI moved more than the threshold since the last run of this quarter')
   .option('--threshold <pp>', 'percentage points (or count) for --fail-on-change (default: config changeThreshold, 5)')
-  .action(wrap(runCommand));
+  .action(wrap(async () => (await import('./cmd-run.js')).runCommand));
 
 common(program.command('init').description('write a starter config for an LA (targets, neighbours, paths)'))
   .requiredOption('--la <code>', 'LA: ONS code, DfE number or name')
   .option('--dir <dir>', 'where to write the config', 'config')
   .option('--force', 'overwrite an existing config')
-  .action(wrap(initCommand));
+  .action(wrap(async () => (await import('./cmd-init.js')).initCommand));
 
 common(program.command('list').description('list the snapshots and runs in the store'))
   .option('--la <code>', 'only this LA')
-  .action(wrap(listCommand));
+  .action(wrap(async () => (await import('./cmd-store.js')).listCommand));
 
 common(program.command('forget').description('delete a stored quarter (or every quarter of an LA) and purge it from the store file'))
   .requiredOption('--la <code>', 'LA: ONS code, DfE number or name')
   .option('--as-at <date>', 'the quarter to delete (YYYY-MM-DD)')
   .option('--quarter <q>', 'the quarter to delete, e.g. 2025-26-Q2')
   .option('--all-quarters', 'delete every quarter of this LA')
-  .action(wrap(forgetCommand));
+  .action(wrap(async () => (await import('./cmd-store.js')).forgetCommand));
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 /** Showing validation problems: a readable table on a terminal, JSON for machines, a CSV file for the analyst. */
 import type { Output } from '../core/output.js';
-import type { Problem } from '../ingest/index.js';
+import type { Problem } from '../ingest/ingest.js';
 
 const MAX_SHOWN = 200;
 

@@ -28,7 +28,10 @@
  *    value; ties by smallest denominator, then category name; zeros only when no non-zero
  *    cell is left). When no shown cell is left in that dimension, the headline itself is
  *    hidden. When the headline is hidden, no dimension may let it be worked out either
- *    (a dimension whose shown cells add up to it gets a cell hidden).
+ *    (a dimension whose shown cells add up to it gets a cell hidden). If a figure can still
+ *    be worked out with everything in a dimension hidden (only when every group is tiny:
+ *    five groups of 1..5 with a total of 1..5 must each be 1), that dimension is withdrawn
+ *    from the public report (disclosurePlan().withdrawn; visibleView leaves it out).
  *    The check is exact: the "attacker" knows every denominator (even hidden ones — the
  *    worst case, since a cohort size may be shown by another KPI), the total when shown,
  *    that each primary-hidden value satisfies rule 1 (1..5 or complement 1..5) and that
@@ -69,7 +72,7 @@ export const DISCLOSURE_EXPLANATION =
   'For school attendance, where the figures are school sessions, a group of 1 to 5 children is shown as "c". ' +
   'In the breakdowns (by sex, age band, ethnicity and UASC status) the groups add up to the total, so where a hidden ' +
   'figure could be worked out by subtraction, the next smallest figure in that breakdown is hidden too (and, if no other ' +
-  'figure is left to hide, the total). The figures hidden are the same whichever audience the report is for; ' +
+  'figure is left to hide, the total; where even that is not enough, the breakdown is left out). The figures hidden are the same whichever audience the report is for; ' +
   'the internal (not for publication) version of the report shows them all.';
 
 export interface DisclosureOptions {
@@ -194,11 +197,13 @@ function analyse(cells: PCell[], total: PTotal, rules: TableRules, dims: string[
     const { shown, hidden } = parts.get(dim)!;
     for (let i = 0; i < hidden.length; i++) {
       const others = hidden.reduce((acc, h, j) => (j === i ? acc : plus(acc, h.dom)), point(0));
+      // A cell that could only ever be one value (a group of 0) discloses nothing about anyone.
+      if (size(hidden[i]!.dom) <= 1) continue;
       const feasible = inter(hidden[i]!.dom, plus(shift(joint, -shown), neg(others)));
       if (size(feasible) <= 1) return { leak: { kind: 'cell', dim }, perDim };
     }
   }
-  if (total.hidden && size(joint) <= 1) return { leak: { kind: 'total' }, perDim };
+  if (total.hidden && size(tDom) > 1 && size(joint) <= 1) return { leak: { kind: 'total' }, perDim };
   return { leak: null, perDim };
 }
 
@@ -212,17 +217,25 @@ function byNextSmallest(a: PCell, b: PCell): number {
   );
 }
 
-/** Hide cells (and, as a last resort, the total) until no hidden value can be pinned down. */
-function protect(cells: PCell[], total: PTotal, rules: TableRules): void {
-  const dims = [...new Set(cells.map((c) => c.dim))];
+/**
+ * Hide cells (and, as a last resort, the total) until no hidden value can be pinned down.
+ * If even that is not enough (every cell already hidden: e.g. five ethnic groups of 1..5
+ * children each with a total of 1..5, so each must be 1), the dimension is withdrawn: the
+ * public report leaves it out altogether. `withdrawn` is updated in place.
+ */
+function protect(cells: PCell[], total: PTotal, rules: TableRules, withdrawn: Set<string>): void {
+  const allDims = [...new Set(cells.map((c) => c.dim))];
   const hideNext = (dim: string): boolean => {
-    const next = cells.filter((c) => c.dim === dim && !c.hidden).sort(byNextSmallest)[0];
+    // A cell that can only be one value (a group of 0) would add no doubt: never pick it.
+    const useful = (c: PCell) => size(c.primary ? rules.primaryCell(c) : rules.secondaryCell(c, Number.MAX_SAFE_INTEGER)) > 1;
+    const next = cells.filter((c) => c.dim === dim && !c.hidden && useful(c)).sort(byNextSmallest)[0];
     if (!next) return false;
     next.hidden = true;
     return true;
   };
-  // Each pass hides one more figure, so this ends after at most cells + 1 passes.
-  for (let guard = 0; guard <= cells.length + 1; guard++) {
+  // Each pass hides one more figure or withdraws one dimension, so the guard is never reached.
+  for (let guard = 0; guard <= 2 * cells.length + allDims.length + 2; guard++) {
+    const dims = allDims.filter((d) => !withdrawn.has(d));
     const a = analyse(cells, total, rules, dims);
     if (!a.leak) return;
     if (a.leak.kind === 'cell') {
@@ -232,9 +245,13 @@ function protect(cells: PCell[], total: PTotal, rules: TableRules): void {
         continue;
       }
     }
-    // The hidden total is pinned down: open the dimension that pins it most tightly.
+    // The hidden total is pinned down (or nothing is left to hide in the leaking dimension):
+    // open the dimension that pins the total most tightly.
     const order = [...dims].sort((p, q) => size(a.perDim.get(p)!) - size(a.perDim.get(q)!) || dims.indexOf(p) - dims.indexOf(q));
-    if (!order.some((dim) => hideNext(dim))) return; // everything is hidden already
+    if (order.some((dim) => hideNext(dim))) continue;
+    // Everything that can be hidden is hidden and the figures are still pinned down.
+    if (!order.length) return;
+    withdrawn.add(order[0]!);
   }
 }
 
@@ -260,13 +277,15 @@ export interface DisclosurePlan {
   cells: boolean[];
   /** Per breakdown cell: group size hidden (denominator and children). */
   cellGroups: boolean[];
+  /** Dimensions left out of the public report altogether (rare; see protect()). */
+  withdrawn: Dimension[];
 }
 
 /**
  * Stage 1: group sizes (denominators for people KPIs, children for session KPIs), decided
  * from the group sizes only so that every KPI with the same cohort hides the same ones.
  */
-function groupStage(kpi: KpiResult, mode: Mode): { headline: boolean; cells: boolean[] } {
+function groupStage(kpi: KpiResult, mode: Mode, withdrawn: Set<string>): { headline: boolean; cells: boolean[] } {
   const cellsIn = kpi.breakdowns;
   if (mode === 'count') return { headline: false, cells: cellsIn.map(() => false) };
   const sizeOf = (v: { denominator: number | null; children: number }) => (mode === 'people' ? int(v.denominator) : int(v.children));
@@ -283,14 +302,15 @@ function groupStage(kpi: KpiResult, mode: Mode): { headline: boolean; cells: boo
     // A hidden total is still bounded below by nothing and above by nothing we show; the
     // largest shown cell sums give the attacker no upper bound, so use a generous one.
     secondaryTotal: range(0, Math.max(totalX, 1) * 4 + 100),
-  });
+  }, withdrawn);
   return { headline: total.hidden, cells: cells.map((c) => c.hidden) };
 }
 
 /** Work out every flag of one KPI (ignores any flags already set). */
 export function disclosurePlan(kpi: KpiResult, opts: DisclosureOptions = {}): DisclosurePlan {
   const mode = modeOf(kpi, opts);
-  const groups = groupStage(kpi, mode);
+  const withdrawn = new Set<string>();
+  const groups = groupStage(kpi, mode, withdrawn);
   const N = int(kpi.numerator);
   const D = int(kpi.denominator);
   const noData = kpi.numerator === null;
@@ -334,13 +354,14 @@ export function disclosurePlan(kpi: KpiResult, opts: DisclosureOptions = {}): Di
               primaryTotal: range(0, D),
               secondaryTotal: range(0, D),
             };
-    protect(cells, total, rules);
+    protect(cells, total, rules, withdrawn);
   }
   return {
     headline: total.hidden,
     headlineGroup: groups.headline,
-    cells: cells.map((c) => c.hidden),
-    cellGroups: groups.cells,
+    cells: cells.map((c) => c.hidden || withdrawn.has(c.dim)),
+    cellGroups: groups.cells.map((g, i) => g || withdrawn.has(cells[i]!.dim)),
+    withdrawn: [...withdrawn].sort() as Dimension[],
   };
 }
 
@@ -358,7 +379,8 @@ function pointSuppressed(p: PointValue, mode: Mode): boolean {
  * A copy of the KPI with `suppressed` set on the headline, every history point, the
  * previous quarter and year, and every breakdown cell (primary and secondary rules; see
  * the module comment). Flags are computed whatever the audience: the renderer shows
- * them only in the public report.
+ * them only in the public report. The rare withdrawn dimension (disclosurePlan().withdrawn,
+ * visibleView() leaves it out) has every cell flagged; the public report must not print it.
  */
 export function applyDisclosure(kpi: KpiResult, opts: DisclosureOptions = {}): KpiResult {
   const mode = modeOf(kpi, opts);
@@ -424,6 +446,7 @@ const c = (hide: boolean, v: number | null): Shown => (hide ? 'c' : v);
 
 /**
  * The figures a public reader sees, after the rules: numbers, `c` or null (no data).
+ * Withdrawn dimensions are left out of `cells`.
  * Numerators and percentages follow the `suppressed` flags on the KPI; group sizes
  * (denominators, children) follow the group-size rule, which depends on the group sizes
  * only. For a count KPI the cell's `children` is hidden with the cell.
@@ -448,7 +471,9 @@ export function visibleView(kpi: KpiResult, opts: DisclosureOptions = {}): Visib
     id: kpi.id,
     ...head,
     ...(kpi.unknown !== undefined ? { unknown: c(isSmall(kpi.unknown), kpi.unknown) } : {}),
-    cells: kpi.breakdowns.map((b, i) => ({ dimension: b.dimension, category: b.category, ...figure(b, b.suppressed, plan.cellGroups[i]!) })),
+    cells: kpi.breakdowns
+      .map((b, i) => ({ dimension: b.dimension, category: b.category, ...figure(b, b.suppressed, plan.cellGroups[i]!) }))
+      .filter((cell) => !plan.withdrawn.includes(cell.dimension)),
     previous: { quarter: pt(kpi.previous.quarter), year: pt(kpi.previous.year) },
     history: kpi.history.map((p) => pt(p)!),
   };

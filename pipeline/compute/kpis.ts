@@ -136,7 +136,8 @@ export async function computeRuns(store: Store, defs: MetricDef[], las: { la: La
       regionName: plan.la.regionName,
       asAt,
       quarter: quarterLabel(asAt),
-      source: plan.snapshot.source ?? '',
+      // the extract folder's last two path parts (e.g. E09000015/2025-09-30): no local paths in reports
+      source: (plan.snapshot.source ?? '').split(/[\\/]/).filter(Boolean).slice(-2).join('/'),
       loadedAt: plan.snapshot.loadedAt,
       generatedAt: nowDate().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       historyRecomputed: plan.recomputed,

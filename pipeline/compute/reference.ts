@@ -52,16 +52,23 @@ export function neighbours(dfe: string): { dfe: string; ons: string; name: strin
 }
 
 interface BenchRow { indicator: string; year: string; level: string; region: string; dfe: string; pct: number | null }
-let bench: BenchRow[] | null = null;
-function benchRows(): BenchRow[] {
-  bench ??= readCsv('cla_kpi_benchmarks.csv').map((r) => {
+const benchCache = new Map<string, BenchRow[]>();
+let benchLines: string[] | null = null;
+/** Rows of one indicator (the 5 MB file is split once; only the lines of that indicator are parsed). */
+function benchRows(indicator: string): BenchRow[] {
+  const hit = benchCache.get(indicator);
+  if (hit) return hit;
+  benchLines ??= readFileSync(join(REFERENCE_DIR, 'cla_kpi_benchmarks.csv'), 'utf8').split(/\r?\n/);
+  const text = [benchLines[0]!, ...benchLines.filter((l) => l.startsWith(`${indicator},`))].join('\n');
+  const rows = (parse(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[]).map((r) => {
     const p = r.percentage?.trim() ?? '';
     return {
       indicator: r.indicator!, year: r.time_period!, level: r.geographic_level!, region: (r.region_name ?? '').toLowerCase(),
       dfe: r.old_la_code ?? '', pct: /^-?\d+(\.\d+)?$/.test(p) ? Number(p) : null,
     };
   });
-  return bench;
+  benchCache.set(indicator, rows);
+  return rows;
 }
 
 const DFE_ATTRIBUTION = 'Department for Education, Children looked after in England including adoptions / Stability measures / Outcomes for children in need (Open Government Licence v3.0)';
@@ -77,7 +84,7 @@ export function yearLabel(tp: string): string {
  * percentages of the LA's 10 neighbours that have one (suppressed ones are left out).
  */
 export function benchmarksFor(ref: BenchmarkRef, la: LaInfo): Benchmarks | null {
-  const rows = benchRows().filter((r) => r.indicator === ref.indicator);
+  const rows = benchRows(ref.indicator);
   const years = [...new Set(rows.filter((r) => r.level === 'National' && r.pct !== null).map((r) => r.year))].sort();
   const year = years[years.length - 1];
   if (!year) return null;

@@ -10,11 +10,13 @@ import { lit } from '../store/store.js';
 export const WS = `' ' || chr(9) || chr(10) || chr(13) || chr(160)`;
 
 /** SQL macros used by the staging queries (temporary: nothing persistent). */
+const WS_CHARS = ['chr(32)', 'chr(9)', 'chr(10)', 'chr(13)', 'chr(160)'];
 export const MACROS = [
-  `CREATE OR REPLACE TEMP MACRO cp_clean(x) AS NULLIF(trim(x, ${WS}), '')`,
-  `CREATE OR REPLACE TEMP MACRO cp_date0(v) AS (CASE
-     WHEN regexp_full_match(v, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}') THEN try_strptime(v, '%d/%m/%Y')::DATE
-     WHEN regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_strptime(v, '%Y-%m-%d')::DATE END)`,
+  // trim only when needed: prefix/suffix tests are far cheaper than trim with a character set
+  `CREATE OR REPLACE TEMP MACRO cp_clean(x) AS (CASE WHEN ${WS_CHARS.map((c) => `prefix(x, ${c}) OR suffix(x, ${c})`).join(' OR ')}
+     THEN NULLIF(trim(x, ${WS}), '') ELSE NULLIF(x, '') END)`,
+  // dd/mm/yyyy or yyyy-mm-dd; %Y reads '25' as the year 25, so years before 1900 are refused
+  `CREATE OR REPLACE TEMP MACRO cp_date0(v) AS coalesce(try_strptime(v, '%d/%m/%Y'), try_strptime(v, '%Y-%m-%d'))::DATE`,
   `CREATE OR REPLACE TEMP MACRO cp_date(v) AS (CASE WHEN year(cp_date0(v)) >= 1900 THEN cp_date0(v) END)`,
   `CREATE OR REPLACE TEMP MACRO cp_int(v) AS (CASE WHEN regexp_full_match(v, '[-+]?[0-9]+') THEN try_cast(v AS INTEGER) END)`,
   `CREATE OR REPLACE TEMP MACRO cp_num(v) AS (CASE WHEN regexp_full_match(v, '[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)') THEN try_cast(v AS DOUBLE) END)`,
@@ -73,12 +75,14 @@ export function rowChecks(t: TableDef, present: Set<string>, asAt: string): Chec
           message: lit(`CHILD may contain only letters, digits, - and _. Check that the column holds the child's identifier and that no other text was pasted into it.`) });
         break;
       case 'date': {
-        const twoDigit = `regexp_full_match(${v}, '[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}')`;
-        out.push({ rule: 'two-digit-year', severity: 'error', column: N, when: `${v} IS NOT NULL AND ${twoDigit}`, value: r,
+        // regexes only on the rows whose date did not parse (CASE evaluates lazily)
+        const twoDigit = `(CASE WHEN ${v} IS NOT NULL AND ${ty} IS NULL THEN regexp_full_match(${v}, '[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}') ELSE false END)`;
+        out.push({ rule: 'two-digit-year', severity: 'error', column: N, when: twoDigit, value: r,
           message: lit(`${N} has a two-digit year. Write the year in full: dates must be dd/mm/yyyy, e.g. 31/03/2025.`) });
         out.push({ rule: 'bad-date', severity: 'error', column: N, when: `${v} IS NOT NULL AND ${ty} IS NULL AND NOT ${twoDigit}`, value: r,
           message: `CASE
             WHEN regexp_full_match(${v}, '[0-9]{5}([.][0-9]+)?') THEN ${lit(`${N} looks like an Excel date serial number. Format the column as a date (dd/mm/yyyy) in Excel before saving as CSV, e.g. 31/03/2025.`)}
+            WHEN year(cp_date0(${v})) < 1900 AND NOT regexp_full_match(${v}, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN ${lit(`${N} is not a date. Dates must be dd/mm/yyyy, e.g. 31/03/2025 (yyyy-mm-dd is also accepted).`)}
             WHEN cp_date0(${v}) IS NOT NULL THEN ${lit(`${N} has a year before 1900. Check the year: dates must be dd/mm/yyyy, e.g. 31/03/2025.`)}
             WHEN regexp_full_match(${v}, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN ${lit(`${N} is not a real date (check the day and the month). Dates must be dd/mm/yyyy, e.g. 31/03/2025.`)}
             ELSE ${lit(`${N} is not a date. Dates must be dd/mm/yyyy, e.g. 31/03/2025 (yyyy-mm-dd is also accepted).`)} END` });

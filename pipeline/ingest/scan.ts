@@ -287,9 +287,10 @@ export async function scanFile(path: string, columns: number, opts: { rewriteTo?
       const body = tail ? chunk.subarray(0, chunk.length - tail) : chunk;
       if (tail) carry = Buffer.from(chunk.subarray(chunk.length - tail));
       let limit = body.length;
+      let invalid: EncodingProblem | null = null;
       if (!isUtf8(body)) {
         limit = firstInvalidUtf8(body);
-        res.encoding = { kind: 'invalid-utf8', line: 0, byte: body[limit] };
+        invalid = { kind: 'invalid-utf8', line: 0, byte: body[limit] };
       }
       for (let i = startAt; i < limit; i++) {
         const c = body[i]!;
@@ -368,10 +369,11 @@ export async function scanFile(path: string, columns: number, opts: { rewriteTo?
         if (res.encoding) break;
         if (out && outLen > CHUNK) await flushOut(recOutStart);
       }
-      if (res.encoding) {
-        if (res.encoding.kind === 'invalid-utf8') res.encoding.line = line;
-        break;
+      if (!res.encoding && invalid) {
+        invalid.line = line;
+        res.encoding = invalid;
       }
+      if (res.encoding) break;
       if (out && outLen > CHUNK) await flushOut(recOutStart);
     }
     if (!res.encoding && carry) {

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { TEMPLATES_DIR } from '../core/paths.js';
-import type { BreakdownCell, Dimension, KpiResult, PointValue } from '../compute/types.js';
+import type { Dimension, KpiResult } from '../compute/types.js';
 import { quarterLabel } from '../core/dates.js';
-import { formatBenchmark, formatCount, formatTarget, formatValue, hidden, SUPPRESSED, type Audience } from './format.js';
+import { formatBenchmark, formatTarget, showCount, showValue, SUPPRESSED } from './format.js';
+import type { ShownKpi, ShownTrendPoint } from './shown.js';
 
 export const CHARTS_DIR = join(TEMPLATES_DIR, 'charts');
 export const FONT_STACK = 'Atkinson Hyperlegible, Arial, sans-serif';
@@ -24,6 +25,8 @@ export const DIMENSION_LABEL: Record<Dimension, string> = {
   ethnicity: 'Ethnicity',
   uasc: 'Unaccompanied asylum-seeking children (UASC)',
 };
+/** Shorter names for the chart's panel headers (the table beside it uses the full names). */
+const DIMENSION_SHORT: Record<Dimension, string> = { sex: 'Sex', age_band: 'Age band', ethnicity: 'Ethnicity', uasc: 'UASC' };
 const DIMENSION_ORDER: Dimension[] = ['sex', 'age_band', 'ethnicity', 'uasc'];
 
 /** Vega config shared by every chart: the report's font, readable sizes, no ARIA on marks. */
@@ -145,15 +148,7 @@ export interface TrendRow {
   source: string;
 }
 
-/** The quarters of a KPI's trend: its history plus the current point, by date, one per R. */
-export function trendPoints(k: KpiResult, asAt: string): (PointValue & { source?: 'stored' | 'recomputed' })[] {
-  const byR = new Map<string, PointValue & { source?: 'stored' | 'recomputed' }>();
-  for (const p of k.history ?? []) byR.set(p.r, p);
-  if (!byR.has(asAt)) byR.set(asAt, { r: asAt, numerator: k.numerator, denominator: k.denominator, value: k.value, suppressed: k.suppressed });
-  return [...byR.values()].sort((a, b) => (a.r < b.r ? -1 : a.r > b.r ? 1 : 0));
-}
-
-const quarterOf = (r: string) => {
+export const quarterOf = (r: string) => {
   try {
     return quarterLabel(r);
   } catch {
@@ -161,22 +156,24 @@ const quarterOf = (r: string) => {
   }
 };
 
+const BASIS_LABEL: Record<ShownTrendPoint['basis'], string> = { this_quarter: 'This quarter', stored: 'As reported', recomputed: 'Recomputed' };
+
 /** A one-sentence summary of the trend, from the figures that are shown. */
-export function trendSummary(k: KpiResult, laName: string, points: PointValue[], audience: Audience): string {
-  const shown = points.filter((p) => p.value !== null && !hidden(p, audience));
+export function trendSummary(k: KpiResult, laName: string, points: ShownTrendPoint[]): string {
+  const shown = points.filter((p): p is ShownTrendPoint & { value: number } => typeof p.value === 'number' && Number.isFinite(p.value));
   const refs: string[] = [];
   if (k.target !== null) refs.push(`the target is ${formatTarget(k.target, k.unit)}`);
   if (k.benchmarks?.england != null) refs.push(`England's published figure is ${formatBenchmark(k.benchmarks.england, k.unit)}`);
   const tail = refs.length ? `; ${refs.join(' and ')}.` : '.';
-  const nHidden = points.filter((p) => hidden(p, audience)).length;
+  const nHidden = points.filter((p) => p.value === SUPPRESSED).length;
   const hiddenNote = nHidden ? ` ${nHidden} of ${points.length} quarters are not shown because the numbers are small.` : '';
   if (!shown.length) return `${laName} has no figure to show for any quarter${tail}${hiddenNote}`;
   const first = shown[0]!;
   const last = shown[shown.length - 1]!;
-  if (shown.length === 1) return `${laName}: ${formatValue(last.value, k.unit)} in ${quarterOf(last.r)}${tail}${hiddenNote}`;
-  const d = last.value! - first.value!;
+  if (shown.length === 1) return `${laName}: ${showValue(last.value, k.unit)} in ${quarterOf(last.r)}${tail}${hiddenNote}`;
+  const d = last.value - first.value;
   const verb = Math.abs(d) < 0.05 ? 'stayed at' : d > 0 ? 'rose from' : 'fell from';
-  const mid = verb === 'stayed at' ? `${formatValue(last.value, k.unit)} from ${quarterOf(first.r)} to ${quarterOf(last.r)}` : `${formatValue(first.value, k.unit)} in ${quarterOf(first.r)} to ${formatValue(last.value, k.unit)} in ${quarterOf(last.r)}`;
+  const mid = verb === 'stayed at' ? `${showValue(last.value, k.unit)} from ${quarterOf(first.r)} to ${quarterOf(last.r)}` : `${showValue(first.value, k.unit)} in ${quarterOf(first.r)} to ${showValue(last.value, k.unit)} in ${quarterOf(last.r)}`;
   return `${laName}: ${verb} ${mid}${tail}${hiddenNote}`;
 }
 
@@ -186,12 +183,12 @@ export interface ChartOut {
   desc: string;
 }
 
-/** The trend chart and its table rows. Hidden points are left out of the chart (the table says c). */
-export async function trendChart(k: KpiResult, laName: string, asAt: string, audience: Audience, idBase: string) {
-  const points = trendPoints(k, asAt);
+/** The trend chart and its table rows, from the figures shown. Hidden points are left out of the chart (the table says c). */
+export async function trendChart(k: KpiResult, shownK: ShownKpi, laName: string, idBase: string) {
+  const points = shownK.trend;
   const quarters = points.map((p) => quarterOf(p.r));
   const series = laName || 'This council';
-  const data = points.map((p) => ({ quarter: quarterOf(p.r), series, value: hidden(p, audience) ? null : p.value }));
+  const data = points.map((p) => ({ quarter: quarterOf(p.r), series, value: typeof p.value === 'number' ? p.value : null }));
   const refs: { series: string; value: number }[] = [];
   const domain = [series];
   const colours = [COLOURS.la];
@@ -221,19 +218,16 @@ export async function trendChart(k: KpiResult, laName: string, asAt: string, aud
     config: VEGA_CONFIG,
   });
   const title = `Trend: ${k.title}`;
-  const desc = trendSummary(k, series, points, audience);
+  const desc = trendSummary(k, series, points);
   const svg = finishSvg(await vegaLiteToSvg(spec), idBase, title, desc);
-  const rows: TrendRow[] = points.map((p) => {
-    const hide = hidden(p, audience);
-    return {
-      r: p.r,
-      quarter: quarterOf(p.r),
-      numerator: hide ? SUPPRESSED : p.numerator === null ? '–' : formatCount(p.numerator),
-      denominator: p.denominator === null ? '–' : formatCount(p.denominator),
-      value: hide ? SUPPRESSED : formatValue(p.value, k.unit),
-      source: 'source' in p && p.source === 'recomputed' ? 'Recomputed' : p.r === asAt ? 'This quarter' : 'As reported',
-    };
-  });
+  const rows: TrendRow[] = points.map((p) => ({
+    r: p.r,
+    quarter: quarterOf(p.r),
+    numerator: showCount(p.numerator),
+    denominator: showCount(p.denominator),
+    value: showValue(p.value, k.unit),
+    source: BASIS_LABEL[p.basis],
+  }));
   return { chart: { svg, title, desc } satisfies ChartOut, rows, points };
 }
 
@@ -249,58 +243,46 @@ export interface BreakdownGroup {
   rows: BreakdownRow[];
 }
 
-export function breakdownGroups(k: KpiResult, audience: Audience): BreakdownGroup[] {
-  const groups: BreakdownGroup[] = [];
-  const dims = [...new Set(k.breakdowns.map((c) => c.dimension))].sort(
-    (a, b) => (DIMENSION_ORDER.indexOf(a) + 1 || 99) - (DIMENSION_ORDER.indexOf(b) + 1 || 99),
-  );
-  for (const d of dims) {
-    groups.push({
-      dimension: d,
-      label: DIMENSION_LABEL[d] ?? d,
-      rows: k.breakdowns
-        .filter((c) => c.dimension === d)
-        .map((c) => {
-          const hide = hidden(c, audience);
-          return {
-            category: c.category,
-            numerator: hide ? SUPPRESSED : c.numerator === null ? '–' : formatCount(c.numerator),
-            denominator: c.denominator === null ? '–' : formatCount(c.denominator),
-            value: hide ? SUPPRESSED : formatValue(c.value, k.unit),
-          };
-        }),
-    });
-  }
-  return groups;
+const dimensionRank = (d: Dimension) => DIMENSION_ORDER.indexOf(d) + 1 || 99;
+
+/** The breakdown tables' rows, one group per dimension shown, from the figures shown. */
+export function breakdownGroups(k: KpiResult, shownK: ShownKpi): BreakdownGroup[] {
+  const dims = [...new Set(shownK.cells.map((c) => c.dimension))].sort((a, b) => dimensionRank(a) - dimensionRank(b));
+  return dims.map((d) => ({
+    dimension: d,
+    label: DIMENSION_LABEL[d] ?? d,
+    rows: shownK.cells
+      .filter((c) => c.dimension === d)
+      .map((c) => ({ category: c.category, numerator: showCount(c.numerator), denominator: showCount(c.denominator), value: showValue(c.value, k.unit) })),
+  }));
 }
 
-/** The breakdown bar chart (null when the KPI has no breakdowns). */
-export async function breakdownChart(k: KpiResult, audience: Audience, idBase: string): Promise<ChartOut | null> {
-  if (!k.breakdowns.length) return null;
-  const cells = k.breakdowns.map((c: BreakdownCell, i) => {
-    const hide = hidden(c, audience);
-    const value = hide ? null : c.value;
+/** The breakdown bar chart of the cells shown (null when there are none). */
+export async function breakdownChart(k: KpiResult, shownK: ShownKpi, idBase: string): Promise<ChartOut | null> {
+  if (!shownK.cells.length) return null;
+  const cells = shownK.cells.map((c, i) => {
+    const value = typeof c.value === 'number' && Number.isFinite(c.value) ? c.value : null;
     return {
-      dimension: DIMENSION_LABEL[c.dimension] ?? c.dimension,
+      dimension: DIMENSION_SHORT[c.dimension] ?? c.dimension,
       category: c.category,
       order: i,
       value,
       textX: value ?? 0,
-      label: hide ? SUPPRESSED : formatValue(c.value, k.unit),
+      label: showValue(c.value, k.unit),
     };
   });
-  const dims = [...new Set(k.breakdowns.map((c) => c.dimension))];
+  const dims = [...new Set(shownK.cells.map((c) => c.dimension))];
   const maxV = Math.max(0, ...cells.map((c) => c.value ?? 0));
   const spec = fillTemplate(loadTemplate('breakdown.vl.json'), {
     cells,
-    dimensions: DIMENSION_ORDER.filter((d) => dims.includes(d)).map((d) => DIMENSION_LABEL[d]).concat(dims.filter((d) => !DIMENSION_ORDER.includes(d))),
+    dimensions: DIMENSION_ORDER.filter((d) => dims.includes(d)).map((d) => DIMENSION_SHORT[d]).concat(dims.filter((d) => !DIMENSION_ORDER.includes(d))),
     xDomain: k.unit === 'percent' ? [0, 100] : [0, Math.max(5, Math.ceil(maxV * 1.15))],
     xTitle: k.unit === 'percent' ? 'Per cent' : 'Number',
     config: VEGA_CONFIG,
   });
   const title = `Breakdown: ${k.title}`;
   const nHidden = cells.filter((c) => c.label === SUPPRESSED).length;
-  const desc = `Bar chart of the figure for each group by ${dims.map((d) => (DIMENSION_LABEL[d] ?? d).toLowerCase()).join(', ')}; the table below gives the numbers.${nHidden ? ` ${nHidden} groups have no bar because the numbers are small (shown as c).` : ''}`;
+  const desc = `Bar chart of the figure for each group by ${dims.map((d) => (DIMENSION_LABEL[d] ?? d).toLowerCase()).join(', ')}; the table gives the numbers.${nHidden ? ` ${nHidden} ${nHidden === 1 ? 'group has' : 'groups have'} no bar because the numbers are small (shown as c).` : ''}`;
   return { svg: finishSvg(await vegaLiteToSvg(spec), idBase, title, desc), title, desc };
 }
 

@@ -17,25 +17,25 @@ export interface Commentary {
 const KPI_HEADING = /^##[ \t]+`?([a-z][a-z0-9_]*)`?[ \t]*#*[ \t]*$/;
 const FENCE = /^ {0,3}(```|~~~)/;
 
-function makeMd(headingOffset: number): MarkdownIt {
+/** `base`: the level the fragment's highest heading becomes; the others keep their order below it. */
+function makeMd(base: number) {
   const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
-  md.disable(['image']);
   md.validateLink = (url: string) => /^(https?:|mailto:)/i.test(url.trim());
+  // Images would be network requests: show their alt text instead.
+  md.renderer.rules.image = (tokens, idx) => md.utils.escapeHtml(`[image not shown: ${tokens[idx]!.content}]`);
   // Headings inside commentary sit below the report's own headings.
   md.core.ruler.push('shift_headings', (state) => {
-    for (const t of state.tokens) {
-      if (t.type === 'heading_open' || t.type === 'heading_close') {
-        const level = Number(t.tag.slice(1));
-        t.tag = `h${Math.min(6, level + headingOffset)}`;
-      }
-    }
+    const heads = state.tokens.filter((t) => t.type === 'heading_open' || t.type === 'heading_close');
+    if (!heads.length) return;
+    const top = Math.min(...heads.map((t) => Number(t.tag.slice(1))));
+    for (const t of heads) t.tag = `h${Math.min(6, base + Number(t.tag.slice(1)) - top)}`;
   });
   return md;
 }
 
-/** Introduction headings start at h3 (under an h2); KPI commentary headings at h4 (under an h3). */
-const mdIntro = makeMd(2);
-const mdKpi = makeMd(3);
+/** Introduction headings start at h3 (under its h2); KPI commentary headings at h5 (under the h4 "Commentary"). */
+const mdIntro = makeMd(3);
+const mdKpi = makeMd(5);
 
 /** Render one Markdown fragment safely (exported for tests). */
 export const renderMarkdown = (text: string, kind: 'intro' | 'kpi' = 'kpi'): string =>

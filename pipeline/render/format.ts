@@ -1,18 +1,16 @@
 /**
  * Display helpers shared by the HTML report and the downloads. Nothing here decides a
- * status or a suppression: those come from the KpiRun. These only format what is there.
+ * status or a suppression: statuses come from the KpiRun, what is hidden from
+ * pipeline/render/shown.ts (visibleView). These only format what is there.
  */
 import { formatLong } from '../core/dates.js';
-import type { KpiResult, PointValue, Polarity, Status, Unit } from '../compute/types.js';
+import type { Polarity, Status, Unit } from '../compute/types.js';
+import type { Shown } from '../compute/disclosure.js';
 
 export type Audience = 'public' | 'internal';
 
 /** The mark shown for a suppressed figure in the public report (DfE convention). */
 export const SUPPRESSED = 'c';
-
-/** Is this figure hidden for this audience? */
-export const hidden = (p: { suppressed?: boolean } | null | undefined, audience: Audience): boolean =>
-  audience === 'public' && !!p?.suppressed;
 
 /** Round half away from zero to `dp` decimals, printed with exactly that many decimals. */
 export function fixed(v: number, dp: number): string {
@@ -37,6 +35,12 @@ export function formatCount(v: number | null): string {
   return d ? `${grouped}.${d}` : grouped;
 }
 
+/** A shown figure (number, "c" or null) as a KPI value: "93.5%", "12", "c" or "No data". */
+export const showValue = (v: Shown, unit: Unit): string => (v === SUPPRESSED ? SUPPRESSED : formatValue(v, unit));
+
+/** A shown count (number, "c" or null): "1,234", "c" or "–". */
+export const showCount = (v: Shown): string => (v === SUPPRESSED ? SUPPRESSED : formatCount(v));
+
 /** A target: "98%" (decimals only when the target has them) or "0". */
 export function formatTarget(t: number | null, unit: Unit): string {
   if (t === null) return 'None set';
@@ -59,21 +63,16 @@ export interface Change {
 }
 
 /**
- * The change from an earlier point to now, in percentage points (or in the count for count
- * KPIs), with a word and whether it is better or worse given the polarity. A hidden figure
- * at either end hides the change too (it would give the figure away).
+ * The change from an earlier figure to now, in percentage points (or in the count for count
+ * KPIs), with a word and whether it is better or worse given the polarity. Both figures are
+ * as shown to the audience: "c" at either end hides the change too (it would give the
+ * figure away); no earlier figure (null) is "No comparison".
  */
-export function describeChange(
-  now: { value: number | null; suppressed?: boolean },
-  before: PointValue | null,
-  unit: Unit,
-  polarity: Polarity,
-  audience: Audience,
-): Change {
-  if (hidden(now, audience) || hidden(before, audience)) return { text: SUPPRESSED, direction: 'none', verdict: 'none' };
-  if (!before || before.value === null || now.value === null) return { text: 'No comparison', direction: 'none', verdict: 'none' };
+export function describeChange(now: Shown, before: Shown, unit: Unit, polarity: Polarity): Change {
+  if (now === SUPPRESSED || before === SUPPRESSED) return { text: SUPPRESSED, direction: 'none', verdict: 'none' };
+  if (before === null || now === null || !Number.isFinite(before) || !Number.isFinite(now)) return { text: 'No comparison', direction: 'none', verdict: 'none' };
   const dp = unit === 'percent' ? 1 : 0;
-  const delta = now.value - before.value;
+  const delta = now - before;
   const shown = fixed(Math.abs(delta), dp);
   if (Number(shown) === 0) return { text: 'No change', direction: 'same', verdict: 'same' };
   const up = delta > 0;
@@ -110,17 +109,6 @@ export const STATUS_ICON: Record<Status, string> = {
   no_data:
     '<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><rect x="0.75" y="0.75" width="14.5" height="14.5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-dasharray="2 1.5"/></svg>',
 };
-
-/** The KPI's own figure as shown: value, numerator, denominator (each "c" when hidden). */
-export function shownFigures(k: Pick<KpiResult, 'value' | 'numerator' | 'denominator' | 'unit' | 'suppressed'>, audience: Audience) {
-  const hide = hidden(k, audience);
-  return {
-    value: hide ? SUPPRESSED : formatValue(k.value, k.unit),
-    numerator: hide ? SUPPRESSED : k.numerator === null ? '–' : formatCount(k.numerator),
-    denominator: k.denominator === null ? '–' : formatCount(k.denominator),
-    hidden: hide,
-  };
-}
 
 /** An HTML id made from a KPI id (data may hold anything; ids must stay valid and stable). */
 export const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'x';

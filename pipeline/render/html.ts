@@ -6,30 +6,35 @@
  *   - warnings: problems worth telling the user that do not stop the report, e.g. a commentary
  *     heading naming a KPI that is not in the run, or a KPI with no definition.
  *
- * Nothing is computed here that the KpiRun already holds: values, statuses and suppression
- * flags are displayed as given. In the public audience, any figure flagged `suppressed` is
- * shown as "c" (count and percentage) and left out of the charts; exceptions are never shown.
+ * Nothing is computed here that the KpiRun already holds: values and statuses are displayed
+ * as given. Every figure printed, charted or tabulated comes from shownKpi() (shown.ts): in the
+ * public audience that is visibleView() of the disclosure module, so a hidden figure is "c"
+ * (left out of the charts), a small group size is "c" and a withdrawn dimension is left out;
+ * exceptions are never shown. The internal audience shows everything.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { TEMPLATES_DIR } from '../core/paths.js';
+import { DISCLOSURE_EXPLANATION } from '../compute/disclosure.js';
 import { STATUS_LABEL, THEMES, type KpiResult, type KpiRun, type MetricDef, type Status } from '../compute/types.js';
 import { breakdownChart, breakdownGroups, trendChart } from './charts.js';
 import { parseCommentary } from './commentary.js';
 import {
   describeChange,
   formatBenchmark,
-  formatCount,
   formatTarget,
   longDate,
   longTimestamp,
-  shownFigures,
+  showCount,
+  showValue,
   slug,
+  SUPPRESSED,
   STATUS_ICON,
   type Audience,
 } from './format.js';
+import { shownKpi, type ShownKpi } from './shown.js';
 
 export const WATERMARK = 'OFFICIAL-SENSITIVE, not for publication';
 
@@ -93,23 +98,36 @@ function benchmarkView(k: KpiResult, run: KpiRun) {
   };
 }
 
-function kpiSummary(k: KpiResult, run: KpiRun, audience: Audience) {
-  const f = shownFigures(k, audience);
+function kpiSummary(k: KpiResult, v: ShownKpi, run: KpiRun) {
+  const numerator = showCount(v.numerator);
+  const denominator = showCount(v.denominator);
   return {
     id: k.id,
     anchor: `kpi-${slug(k.id)}`,
     title: k.title,
-    value: f.value,
-    numerator: f.numerator,
-    denominator: f.denominator,
-    count: k.unit === 'percent' ? `${f.numerator} / ${f.denominator}` : f.numerator,
+    value: showValue(v.value, k.unit),
+    numerator,
+    denominator,
+    count: k.unit === 'percent' ? `${numerator} / ${denominator}` : numerator,
     isPercent: k.unit === 'percent',
+    hidden: v.value === SUPPRESSED,
     target: formatTarget(k.target, k.unit),
     ...statusView(k.status),
-    changeQuarter: describeChange(k, k.previous?.quarter ?? null, k.unit, k.polarity, audience),
-    changeYear: describeChange(k, k.previous?.year ?? null, k.unit, k.polarity, audience),
+    changeQuarter: describeChange(v.value, v.previous.quarter?.value ?? null, k.unit, k.polarity),
+    changeYear: describeChange(v.value, v.previous.year?.value ?? null, k.unit, k.polarity),
     benchmark: benchmarkView(k, run),
   };
+}
+
+/** A breakdown dimension in running text. */
+const DIMENSION_WORDS: Record<string, string> = { sex: 'sex', age_band: 'age band', ethnicity: 'ethnicity', uasc: 'UASC status' };
+
+/** placed_within_20_miles: the children left out for an unknown distance (as shown). */
+function unknownText(v: ShownKpi): string | null {
+  const u = v.unknown;
+  if (u === undefined || u === null || u === 0) return null;
+  const one = u === 1;
+  return `${showCount(u)} ${one ? 'child' : 'children'} looked after at the reference date with an unknown distance ${one ? 'is' : 'are'} left out of the figure.`;
 }
 
 export async function renderReportHtml(run: KpiRun, opts: RenderOptions): Promise<RenderedReport> {
@@ -129,29 +147,29 @@ export async function renderReportHtml(run: KpiRun, opts: RenderOptions): Promis
     for (const k of kpis) {
       const def = defs.get(k.id);
       if (!def) warnings.push(`KPI ${k.id}: no metric definition was given; its section says so`);
-      const base = kpiSummary(k, run, audience);
-      const trend = await trendChart(k, run.laName, run.asAt, audience, `${base.anchor}-trend`);
-      const bd = await breakdownChart(k, audience, `${base.anchor}-bd`);
-      const unknownText =
-        typeof k.unknown === 'number' && k.unknown > 0
-          ? `${audience === 'public' && k.unknown <= 5 ? 'c' : formatCount(k.unknown)} ${k.unknown === 1 && internal ? 'child' : 'children'} looked after at the reference date with an unknown distance ${k.unknown === 1 && internal ? 'is' : 'are'} left out of the figure.`
-          : null;
+      const shown = shownKpi(k, audience, run.asAt);
+      const base = kpiSummary(k, shown, run);
+      const trend = await trendChart(k, shown, run.laName, `${base.anchor}-trend`);
+      const bd = await breakdownChart(k, shown, `${base.anchor}-bd`);
       views.push({
         ...base,
         polarityText: k.polarity === 'higher' ? 'Higher' : 'Lower',
         toleranceText: k.target !== null && k.tolerance > 0 ? `close within ${formatTarget(k.tolerance, 'count')}${k.unit === 'percent' ? ' points' : ''}` : '',
-        unknownText,
+        unknownText: unknownText(shown),
         trend: trend.chart,
         trendRows: trend.rows,
         recomputedNote:
-          run.historyRecomputed && trend.points.some((p) => p.r !== run.asAt)
+          run.historyRecomputed && shown.trend.some((p) => p.r !== run.asAt)
             ? 'Earlier quarters are figures as recorded now, recomputed from the current extract; they may differ from the figures reported at the time.'
             : '',
         def: def
           ? { description: def.description, cohort: def.cohort, numerator: def.numerator, denominator: def.denominator, exclusions: def.exclusions, interpretation: def.interpretation ?? '' }
           : null,
         defBenchmarkNote: def?.benchmark?.note ?? '',
-        breakdownGroups: breakdownGroups(k, audience),
+        breakdownGroups: breakdownGroups(k, shown),
+        withdrawnText: shown.withdrawn.length
+          ? `The breakdown by ${shown.withdrawn.map((d) => DIMENSION_WORDS[d] ?? d).join(' and by ')} is left out of this public report: its groups are too small to show without risk of identifying children.`
+          : '',
         breakdown: bd,
         commentaryHtml: commentary.byKpi.get(k.id) ?? '',
       });
@@ -191,6 +209,7 @@ export async function renderReportHtml(run: KpiRun, opts: RenderOptions): Promis
     neighbourModel: run.neighbourModel,
     historyRecomputed: run.historyRecomputed,
     introHtml: commentary.intro,
+    disclosureExplanation: DISCLOSURE_EXPLANATION,
     themes,
     exceptions,
     icons: STATUS_ICON,

@@ -26,6 +26,12 @@ CREATE OR REPLACE TEMP MACRO miles_from_tenths(s, kf) AS
             ELSE kf END AS DOUBLE) / 10.0;
 CREATE OR REPLACE TEMP MACRO miles_1dp(s) AS miles_from_tenths(s, CAST(floor(sqrt(s) / 160.9344 + 0.5) AS BIGINT));
 
+-- The boundary-unit file keyed by compact postcode, built once per connection (like the
+-- reference tables themselves).
+CREATE TEMP TABLE IF NOT EXISTS ref_units_boundary_k AS
+SELECT replace(upper(pcd), ' ', '') AS key, any_value(utla_code) AS utla_code
+FROM ref_units_boundary GROUP BY 1;
+
 -- Every postcode used by an episode open at r, with its grid reference (unit-level file if
 -- configured and holding the postcode, else the sector table) and its upper-tier LA (the
 -- shipped boundary-unit file when it lists the full postcode, else the sector table).
@@ -37,22 +43,24 @@ WITH p AS (
 ), k AS (
   SELECT p, pc_full(p) AS full_pc, pc_sector(p) AS sector FROM p
 ), g AS (
-  SELECT replace(pcd, ' ', '') AS key, any_value(easting) AS easting, any_value(northing) AS northing
-  FROM ref_units_grid WHERE easting IS NOT NULL AND northing IS NOT NULL GROUP BY 1
+  SELECT k.p, any_value(u.easting) AS easting, any_value(u.northing) AS northing
+  FROM k JOIN ref_units_grid u ON replace(upper(u.pcd), ' ', '') = k.full_pc
+  WHERE u.easting IS NOT NULL AND u.northing IS NOT NULL GROUP BY k.p
 ), b AS (
-  SELECT replace(upper(pcd), ' ', '') AS key, any_value(utla_code) AS utla_code FROM ref_units_boundary GROUP BY 1
+  SELECT k.p, any_value(u.utla_code) AS utla_code
+  FROM k JOIN ref_units_boundary_k u ON u.key = k.full_pc GROUP BY k.p
 ), s AS (
-  SELECT upper(sector) AS sector, any_value(easting) AS easting, any_value(northing) AS northing, any_value(utla_code) AS utla_code
-  FROM ref_sectors GROUP BY 1
+  SELECT k.p, any_value(x.easting) AS easting, any_value(x.northing) AS northing, any_value(x.utla_code) AS utla_code
+  FROM k JOIN ref_sectors x ON upper(x.sector) = k.sector GROUP BY k.p
 )
 SELECT k.p, k.full_pc, k.sector,
-  CASE WHEN g.key IS NOT NULL THEN g.easting ELSE s.easting END AS easting,
-  CASE WHEN g.key IS NOT NULL THEN g.northing ELSE s.northing END AS northing,
+  CASE WHEN g.p IS NOT NULL THEN g.easting ELSE s.easting END AS easting,
+  CASE WHEN g.p IS NOT NULL THEN g.northing ELSE s.northing END AS northing,
   coalesce(b.utla_code, s.utla_code) AS utla
 FROM k
-LEFT JOIN g ON g.key = k.full_pc
-LEFT JOIN b ON b.key = k.full_pc
-LEFT JOIN s ON s.sector = k.sector;
+LEFT JOIN g ON g.p = k.p
+LEFT JOIN b ON b.p = k.p
+LEFT JOIN s ON s.p = k.p;
 
 -- One row per CLA at r: the placement open at r, its distance from home in miles (NULL =
 -- unknown) and whether it is outside the own LA (unknown counts as not outside).
