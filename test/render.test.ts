@@ -2,11 +2,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_LABEL, THEMES, type KpiRun } from '../pipeline/compute/types.js';
+import { applyDisclosure, applyDisclosureAll, DISCLOSURE_EXPLANATION, visibleView, type Shown } from '../pipeline/compute/disclosure.js';
+import { STATUS_LABEL, THEMES, type BreakdownCell, type KpiResult, type KpiRun } from '../pipeline/compute/types.js';
 import { CHARTS_DIR, chartTemplates, fillTemplate, finishSvg, VEGA_CONFIG, vegaLiteToSvg } from '../pipeline/render/charts.js';
 import { parseCommentary, renderMarkdown } from '../pipeline/render/commentary.js';
-import { chartRows, csvCell, csvNumber, writeDownloads } from '../pipeline/render/downloads.js';
-import { describeChange, formatValue } from '../pipeline/render/format.js';
+import { chartRows, csvCell, csvLine, csvNumber, kpiCsv, kpiJson, kpiRows, writeDownloads } from '../pipeline/render/downloads.js';
+import { benchmarkPeriod, benchmarkYearShort, describeChange, formatValue } from '../pipeline/render/format.js';
+import { shownKpi } from '../pipeline/render/shown.js';
 import { renderReportHtml, WATERMARK } from '../pipeline/render/html.js';
 import { htmlEscape, loadCommentary, loadDefs, loadRun } from './helpers/render-fixture.js';
 
@@ -282,16 +284,25 @@ describe('commentary', () => {
 });
 
 describe('format', () => {
-  it('describes changes with direction and polarity', () => {
-    const prev = { r: '2025-06-30', numerator: 1, denominator: 1, value: 80 };
-    expect(describeChange({ value: 83.25 }, prev, 'percent', 'higher', 'public').text).toBe('Up 3.3 points (better)');
-    expect(describeChange({ value: 79 }, prev, 'percent', 'higher', 'public').text).toBe('Down 1.0 point (worse)');
-    expect(describeChange({ value: 79 }, prev, 'percent', 'lower', 'public').text).toBe('Down 1.0 point (better)');
-    expect(describeChange({ value: 80.01 }, prev, 'percent', 'lower', 'public').text).toBe('No change');
-    expect(describeChange({ value: 90 }, { ...prev, suppressed: true }, 'percent', 'higher', 'public').text).toBe('c');
-    expect(describeChange({ value: 90 }, { ...prev, suppressed: true }, 'percent', 'higher', 'internal').text).toBe('Up 10.0 points (better)');
-    expect(describeChange({ value: 5 }, { ...prev, value: 7 }, 'count', 'lower', 'internal').text).toBe('Down 2 (better)');
-    expect(describeChange({ value: null }, prev, 'percent', 'higher', 'internal').text).toBe('No comparison');
+  it('describes changes with direction and polarity, hiding them when either end is c', () => {
+    expect(describeChange(83.25, 80, 'percent', 'higher').text).toBe('Up 3.3 points (better)');
+    expect(describeChange(79, 80, 'percent', 'higher').text).toBe('Down 1.0 point (worse)');
+    expect(describeChange(79, 80, 'percent', 'lower').text).toBe('Down 1.0 point (better)');
+    expect(describeChange(80.01, 80, 'percent', 'lower').text).toBe('No change');
+    expect(describeChange(90, 'c', 'percent', 'higher').text).toBe('c');
+    expect(describeChange('c', 80, 'percent', 'higher').text).toBe('c');
+    expect(describeChange(90, 80, 'percent', 'higher').text).toBe('Up 10.0 points (better)');
+    expect(describeChange(5, 7, 'count', 'lower').text).toBe('Down 2 (better)');
+    expect(describeChange(null, 80, 'percent', 'higher').text).toBe('No comparison');
+    expect(describeChange(80, null, 'percent', 'higher').text).toBe('No comparison');
+  });
+  it('words DfE benchmark years', () => {
+    expect(benchmarkPeriod('2025')).toBe('the year ending 31 March 2025');
+    expect(benchmarkPeriod('year ending 31 March 2025')).toBe('the year ending 31 March 2025');
+    expect(benchmarkPeriod('academic year 2024/25')).toBe('the academic year 2024/25');
+    expect(benchmarkYearShort('2025')).toBe('2024-25');
+    expect(benchmarkYearShort('year ending 31 March 2025')).toBe('2024-25');
+    expect(benchmarkYearShort('academic year 2024/25')).toBe('2024/25');
   });
 });
 
@@ -363,5 +374,161 @@ describe('downloads', () => {
     expect(json.exceptions[0].rows[0].child).toBe('CL0042');
     for (const p of paths) expect(statSync(p).mode & 0o777).toBe(0o600);
     expect(readdirSync(TMP).some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Disclosure: every public output shows exactly what visibleView() shows.
+
+const cellOf = (dimension: BreakdownCell['dimension'], category: string, n: number, d: number): BreakdownCell => ({
+  dimension,
+  category,
+  numerator: n,
+  denominator: d,
+  children: d,
+  value: (n / d) * 100,
+  suppressed: false,
+});
+
+/** A health KPI built for one disclosure case, flagged by the data layer's own rules. */
+function testKpi(id: string, n: number, d: number, cells: BreakdownCell[]): KpiResult {
+  return applyDisclosure({
+    id,
+    title: `Test indicator ${id}`,
+    theme: 'health',
+    unit: 'percent',
+    polarity: 'higher',
+    numerator: n,
+    denominator: d,
+    value: (n / d) * 100,
+    children: d,
+    target: null,
+    tolerance: 0,
+    status: 'no_target',
+    previous: { quarter: null, year: null },
+    benchmarks: null,
+    suppressed: false,
+    breakdowns: cells,
+    history: [],
+  });
+}
+
+/** The CSV cell text of a shown figure. */
+const csvOf = (v: Shown) => (v === null ? '' : typeof v === 'number' ? csvNumber(v) : v);
+
+describe('disclosure in every public output', () => {
+  // Sex: a group of 3 children (its size is shown as c). Ethnicity: five groups of 1 child
+  // adding up to a total of 5 can only each be 1, so the dimension is withdrawn.
+  const GROUP3 = testKpi('zz_group_of_three', 14, 23, [cellOf('sex', 'Female', 12, 20), cellOf('sex', 'Male', 2, 3)]);
+  const WITHDRAWN = testKpi('zz_withdrawn_dimension', 3, 5, [
+    cellOf('sex', 'Female', 1, 2),
+    cellOf('sex', 'Male', 2, 3),
+    ...['Ethnic group A', 'Ethnic group B', 'Ethnic group C', 'Ethnic group D', 'Ethnic group E'].map((c, i) => cellOf('ethnicity', c, i < 3 ? 1 : 0, 1)),
+  ]);
+  let r: KpiRun;
+  let pubHtml: string;
+  let intHtml: string;
+
+  beforeAll(async () => {
+    r = loadRun();
+    r.kpis.push(GROUP3, WITHDRAWN);
+    const defs = loadDefs();
+    pubHtml = (await renderReportHtml(r, { audience: 'public', defs })).html;
+    intHtml = (await renderReportHtml(r, { audience: 'internal', defs })).html;
+  });
+
+  it('the fixture carries the flags the data layer would set', () => {
+    const run0 = loadRun();
+    expect(applyDisclosureAll(run0.kpis)).toEqual(run0.kpis);
+  });
+
+  it('shows the size of a group of 3 children as c (HTML, CSV, JSON), and 3 internally', async () => {
+    const v = visibleView(GROUP3);
+    expect(v.cells.find((c) => c.category === 'Male')).toMatchObject({ numerator: 'c', denominator: 'c', value: 'c' });
+    expect(section(pubHtml, GROUP3.id)).toContain('<tr><th scope="row">Male</th><td class="num">c</td><td class="num">c</td><td class="num">c</td></tr>');
+    expect(section(intHtml, GROUP3.id)).toContain('<tr><th scope="row">Male</th><td class="num">2</td><td class="num">3</td><td class="num">66.7%</td></tr>');
+    const chart = chartRows(r, 'public').map(csvLine);
+    expect(chart).toContain('zz_group_of_three,breakdown,sex,Male,c,c,c');
+    expect(chartRows(r, 'internal').map(csvLine)).toContain('zz_group_of_three,breakdown,sex,Male,2,3,66.666667');
+    const json = kpiJson(r, 'public') as { kpis: { id: string; breakdowns: Record<string, unknown>[] }[] };
+    const male = json.kpis.find((k) => k.id === GROUP3.id)!.breakdowns.find((c) => c.category === 'Male')!;
+    expect(male).toMatchObject({ numerator: 'c', denominator: 'c', children: 'c', value: 'c', suppressed: true });
+    const ijson = kpiJson(r, 'internal') as { kpis: KpiResult[] };
+    expect(ijson.kpis.find((k) => k.id === GROUP3.id)!.breakdowns.find((c) => c.category === 'Male')).toMatchObject({ numerator: 2, denominator: 3 });
+    // The written files say the same.
+    const dir = join(TMP, 'group3');
+    const paths = await writeDownloads(dir, 'g', r, 'public');
+    expect(readFileSync(paths[1]!, 'utf8')).toContain('zz_group_of_three,breakdown,sex,Male,c,c,c\r\n');
+    const written = JSON.parse(readFileSync(paths[2]!, 'utf8'));
+    expect(JSON.stringify(written.kpis.find((k: { id: string }) => k.id === GROUP3.id))).not.toMatch(/"denominator":3\b/);
+  });
+
+  it('leaves a withdrawn dimension out of every public output, with a note; internal shows it', () => {
+    expect(visibleView(WITHDRAWN).cells.some((c) => c.dimension === 'ethnicity')).toBe(false);
+    const pub = section(pubHtml, WITHDRAWN.id);
+    expect(pub).not.toContain('Ethnic group');
+    expect(pub).not.toMatch(/<caption[^>]*>Ethnicity/);
+    expect(pub).toContain('The breakdown by ethnicity is left out of this public report');
+    expect(pub).toContain('<tr><th scope="row">Female</th><td class="num">c</td><td class="num">c</td><td class="num">c</td></tr>');
+    const svgs = [...pub.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]).join('');
+    expect(svgs).not.toContain('Ethnic group');
+    expect(chartRows(r, 'public').filter((row) => row[0] === WITHDRAWN.id && row[1] === 'breakdown').map((row) => row[2])).toEqual(['sex', 'sex']);
+    const json = kpiJson(r, 'public') as { kpis: { id: string; breakdowns: { dimension: string }[]; withdrawnDimensions: string[] }[] };
+    const jk = json.kpis.find((k) => k.id === WITHDRAWN.id)!;
+    expect(jk.breakdowns.map((c) => c.dimension)).toEqual(['sex', 'sex']);
+    expect(jk.withdrawnDimensions).toEqual(['ethnicity']);
+    expect(JSON.stringify(json)).not.toContain('Ethnic group');
+    // Internal: every group with its numbers.
+    const int = section(intHtml, WITHDRAWN.id);
+    expect(int).toContain('<tr><th scope="row">Ethnic group A</th><td class="num">1</td><td class="num">1</td><td class="num">100.0%</td></tr>');
+    expect(int).not.toContain('left out of this public report');
+    expect(chartRows(r, 'internal').filter((row) => row[0] === WITHDRAWN.id && row[2] === 'ethnicity')).toHaveLength(5);
+  });
+
+  it('takes every public figure from visibleView (summary, sections, CSV, chart data, JSON)', () => {
+    const rows = kpiRows(r, 'public');
+    const chart = chartRows(r, 'public');
+    const json = kpiJson(r, 'public') as { kpis: Record<string, unknown>[] };
+    r.kpis.forEach((k, i) => {
+      const v = visibleView(k);
+      expect(rows[i]).toMatchObject({ id: k.id, numerator: v.numerator, denominator: v.denominator, value: v.value });
+      expect(json.kpis[i]).toMatchObject({ numerator: v.numerator, denominator: v.denominator, value: v.value, children: v.children });
+      if (v.unknown !== undefined) expect(json.kpis[i]!.unknown).toBe(v.unknown);
+      const cells = chart.filter((row) => row[0] === k.id && row[1] === 'breakdown');
+      expect(cells).toEqual(v.cells.map((c) => [k.id, 'breakdown', c.dimension, c.category, c.numerator, c.denominator, c.value]));
+      const trendNow = chart.find((row) => row[0] === k.id && row[1] === 'trend' && row[3] === r.asAt)!;
+      expect(trendNow.slice(4)).toEqual([v.numerator, v.denominator, v.value]);
+      // The summary row of the HTML shows the same counts.
+      const fmt = (x: Shown) => (x === 'c' ? 'c' : x === null ? '–' : x.toLocaleString('en-GB'));
+      const count = k.unit === 'percent' ? `${fmt(v.numerator)} / ${fmt(v.denominator)}` : fmt(v.numerator);
+      expect(summaryRow(pubHtml, k.id)).toContain(`<td class="num">${count}</td>`);
+    });
+    // And the CSV text itself.
+    const csv = kpiCsv(r, 'public').split('\r\n');
+    const g3 = csv.find((l) => l.startsWith('zz_withdrawn_dimension,'))!;
+    const v = visibleView(WITHDRAWN);
+    expect(g3).toContain(`,${csvOf(v.numerator)},${csvOf(v.denominator)},${csvOf(v.value)},`);
+    expect(v.denominator).toBe('c');
+  });
+
+  it('shows a small unknown-distance count as c in public, the number internally', async () => {
+    const r2 = loadRun();
+    const k = r2.kpis.find((x) => x.id === 'placed_within_20_miles')!;
+    k.unknown = 3;
+    const defs = loadDefs();
+    const p = (await renderReportHtml(r2, { audience: 'public', defs })).html;
+    const i = (await renderReportHtml(r2, { audience: 'internal', defs })).html;
+    expect(section(p, k.id)).toContain('c children looked after at the reference date with an unknown distance are left out of the figure.');
+    expect(section(i, k.id)).toContain('3 children looked after at the reference date with an unknown distance are left out of the figure.');
+    expect((kpiJson(r2, 'public') as { kpis: { id: string; unknown?: Shown }[] }).kpis.find((x) => x.id === k.id)!.unknown).toBe('c');
+    expect(shownKpi(k, 'internal', r2.asAt).unknown).toBe(3);
+    k.unknown = 7;
+    expect(section((await renderReportHtml(r2, { audience: 'public', defs })).html, k.id)).toContain('7 children looked after');
+  });
+
+  it('prints the disclosure explanation in About, in both audiences', () => {
+    expect(pub).toContain(`<p class="disclosure-explanation">${htmlEscape(DISCLOSURE_EXPLANATION)}</p>`);
+    expect(internal).toContain(`<p class="disclosure-explanation">${htmlEscape(DISCLOSURE_EXPLANATION)}</p>`);
+    expect(internal).toContain('Every number is shown, including small ones');
   });
 });

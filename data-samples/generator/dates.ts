@@ -56,10 +56,6 @@ export function addMonths(d: Day, n: number): Day {
   return dayFromYmd(ny, nm, Math.min(dd, daysInMonth(ny, nm)));
 }
 
-export function addYears(d: Day, n: number): Day {
-  return addMonths(d, 12 * n);
-}
-
 /** The date of the birthday of a given age. 29 February birthdays fall on 1 March in common years. */
 export function birthday(dob: Day, age: number): Day {
   civil(dob);

@@ -15,8 +15,9 @@
 //     at every quarter end (T3 from R-2 to R+3)
 //   - moves into A5/A3 with the current foster carer (RNE T, one RNE U) and into A6/A4 with new
 //     carers (RNE P, one RNE B), one every quarter, each still placed at that quarter's R
-//   - long-term stability with adoption: an A6 move after 4 years with one carer (counts with
-//     the carer before) and an A6 move after a 20-month spell (does not)
+//   - long-term stability with adoption: A6 moves after 3+ years with one carer (counts with
+//     the carer before; one such child placed at every R) and an A6 move after a 20-month
+//     spell (does not)
 //   - for every quarter end R: a child looked after since exactly (R - 30 months) + 1 day whose
 //     carer spell began exactly (R - 24 months) + 1 day (both just in), and a twin one day
 //     later (both just out); the same pair has a COMPLETE PEP dated (R - 4 months) + 1 day
@@ -24,14 +25,16 @@
 //     exactly 95% and exactly 90% in every row
 //   - missing incidents open at every quarter end (MIS_END blank), and A incidents
 //   - a teenage mother (MOTHER 1, MC_DOB); a child born on 29 February
-//   - postcodes: HOME_POST 'ZZ9 9ZZ' (no such sector), blank HOME_POST, sector-only HOME_POST
-//     and PL_POST ('HA1 2'), blank PL_POST (adoptive placement)
+//   - postcodes: HOME_POST and PL_POST 'ZZ9 9ZZ' (no such sector), blank HOME_POST, sector-only
+//     HOME_POST and PL_POST (e.g. 'HA7 2'), blank PL_POST (an adoptive placement)
 //   - ETHNIC: the actors cycle through all 20 codes, so every group appears
 //  Care leavers (OC3 and the tracking extract)
 //   - birthdays exactly on R (18th on 31 Dec and 31 Mar, 21st on 30 Jun and 30 Sep) and exactly on
 //     the first day of W (19th, 20th, 18th, 21st)
 //   - born 29 February 2004 (20th birthday 29/02/2024, 21st on 1 March 2025) and 2008 (17th
-//     birthday on 1 March 2025 while still looked after, 18th on 1 March 2026)
+//     birthday on 1 March 2025 while still looked after, 18th on 1 March 2026); with quarter-end
+//     reference dates a 1 March birthday can never sit on a window edge, so the exact edges are
+//     covered by the birthday-on-R and birthday-on-first-day-of-W care leavers above
 //   - care ended E3 (transferred to another LA), with OC3 rows in every quarter
 //   - IN_TOUCH DIED, RHOM, NO, REFU, NREQ in every quarter; ACCOM G1, H1 and R2
 //   - cases closed before 21 at (R - 40 days) for every quarter, cycling DECLINED_SUPPORT,

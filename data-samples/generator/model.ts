@@ -341,14 +341,6 @@ export class CareBuilder {
 
   constructor(readonly child: Child) {}
 
-  get open(): boolean {
-    return this.state !== undefined;
-  }
-
-  get current(): State | undefined {
-    return this.state;
-  }
-
   startPeriod(date: Day, ls: string, carer: Carer, cin: string, home: string): void {
     if (this.state) throw new Error(`${this.child.key}: period already open`);
     const last = this.child.episodes[this.child.episodes.length - 1];

@@ -90,11 +90,6 @@ export class Rng {
     const v = this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
-
-  /** Exponential with the given mean. */
-  exponential(mean: number): number {
-    return -Math.log(1 - this.next()) * mean;
-  }
 }
 
 /** A fresh generator for one purpose, derived from a base seed and labels. */

@@ -9,6 +9,7 @@ import { lastRunResults, saveRun } from '../compute/kpis.js';
 import { resolveLa, type LaInfo } from '../compute/reference.js';
 import { STATUS_LABEL, type KpiRun } from '../compute/types.js';
 import { findCommentary, type Audience } from '../render/publish.js';
+import { PdfRenderer } from '../render/pdf.js';
 import type { CommandResult } from './main.js';
 import { fmtPct, laOf, metricsAndConfig, openStore, readManifest, referenceDate, requireDir, type GlobalOpts } from './common.js';
 import { computeFor, historyOpt } from './compute.js';
@@ -49,6 +50,9 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
   if (!Number.isFinite(threshold) || threshold < 0) throw usageError(`--threshold ${o.threshold} must be a number of percentage points`);
 
   const store = await openStore(o, out, firstConfig);
+  // Chromium starts now, in its own process, while the extracts load and the KPIs compute.
+  let chromium: Promise<PdfRenderer> | null = formats.has('pdf') ? PdfRenderer.launch() : null;
+  chromium?.catch(() => undefined); // a failure to start is reported when the PDF is printed
   try {
     // 1. validate and load every extract (each atomically; a broken one changes nothing)
     const loads: LoadOutcome[] = [];
@@ -80,9 +84,11 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
       writeFileSync(join(rd, 'run-diff.json'), `${JSON.stringify(d, null, 2)}\n`);
       writeFileSync(join(rd, 'run-diff.csv'), diffCsv(d));
     }
-    // 4. render: one browser for every report
+    // 4. render: one browser for every report (renderReports closes it)
+    const renderer = chromium;
+    chromium = null;
     const rendered = await renderReports(out, store, runs.map((run, i) => ({ run, commentary: findCommentary({ file: pool ? undefined : o.commentary, config: ok[i]!.config, dataDir: ok[i]!.dir, asAt }) })), {
-      audience: o.audience, formats, outRoot: o.out, defs,
+      audience: o.audience, formats, outRoot: o.out, defs, renderer,
     });
     for (const r of rendered) for (const w of r.warnings) out.warn(`${r.la}: ${w}`);
     const poolFiles = pool ? writePoolSummary(resolve(o.out), asAt, runs) : [];
@@ -108,6 +114,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     };
     return { exitCode, data, human: () => summary(out, loads, runs, diffs, rendered, poolFiles, pool, exitCode, o.failOnChange ?? false) };
   } finally {
+    if (chromium) await chromium.then((r) => r.close()).catch(() => undefined);
     store.close();
   }
 }

@@ -4,7 +4,7 @@ import { usageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { KpiRun, MetricDef } from '../compute/types.js';
 import { PdfRenderer } from '../render/pdf.js';
-import { publish, type Audience } from '../render/publish.js';
+import { publish, renderHtmlFor, type Audience } from '../render/publish.js';
 import type { Store } from '../store/store.js';
 import { reportDir } from './loading.js';
 
@@ -14,21 +14,35 @@ export async function renderReports(
   out: Output,
   store: Store,
   jobs: RenderJob[],
-  o: { audience: Audience; formats: Set<'html' | 'pdf'>; outRoot: string; defs: MetricDef[] },
+  o: { audience: Audience; formats: Set<'html' | 'pdf'>; outRoot: string; defs: MetricDef[]; renderer?: Promise<PdfRenderer> | null },
 ): Promise<{ la: string; files: string[]; warnings: string[] }[]> {
-  let renderer: PdfRenderer | null = null;
-  const pdf = async () => {
+  // Chromium may have been started by the caller at the beginning of the run (it starts in
+  // its own process while the extracts load and the KPIs compute); else on first use.
+  let renderer: Promise<PdfRenderer> | null = o.formats.has('pdf') ? (o.renderer ?? null) : null;
+  const pdf = () => {
     if (!renderer) {
       out.progress('starting the PDF engine (Chromium)');
-      renderer = await PdfRenderer.launch();
+      renderer = PdfRenderer.launch();
     }
     return renderer;
   };
+  // The HTML of report i+1 is rendered (in this process) while Chromium prints report i (in
+  // its own): the two halves of the work run on two cores instead of taking turns.
+  const html = (i: number) => {
+    const p = new Promise<void>((r) => setImmediate(r)).then(() => renderHtmlFor(jobs[i]!.run, { audience: o.audience, commentary: jobs[i]!.commentary, defs: o.defs }));
+    p.catch(() => undefined); // awaited by its publish; never an unhandled rejection meanwhile
+    return p;
+  };
   const results: { la: string; files: string[]; warnings: string[] }[] = [];
+  let next: ReturnType<typeof html> | null = null;
   try {
     for (const [i, job] of jobs.entries()) {
       out.progress(`report ${i + 1}/${jobs.length}: ${job.run.laName}`);
+      const current = next ?? html(i);
+      next = null;
       const res = await publish(job.run, {
+        html: current,
+        onPdf: i + 1 < jobs.length ? () => { next = html(i + 1); } : undefined,
         audience: o.audience,
         formats: o.formats,
         outDir: reportDir(o.outRoot, job.run.la, job.run.asAt),
@@ -41,7 +55,7 @@ export async function renderReports(
       results.push({ la: job.run.la, ...res });
     }
   } finally {
-    if (renderer) await (renderer as PdfRenderer).close();
+    if (renderer) await (renderer as Promise<PdfRenderer>).then((r) => r.close()).catch(() => undefined);
   }
   return results;
 }

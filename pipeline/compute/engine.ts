@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { IsoDate } from '../core/dates.js';
 import { REFERENCE_DIR } from '../core/paths.js';
@@ -60,16 +61,59 @@ export interface EngineOptions {
   unitPostcodes?: string;
 }
 
-/** Load reference tables and base views into this connection, once. */
+/** The version key of the shipped reference files (content hash): a change rebuilds the stored copy. */
+const REF_FORMAT = 1;
+let refVersion: string | null = null;
+function referenceVersion(files: string[]): string {
+  if (refVersion) return refVersion;
+  const h = createHash('sha256').update(`format ${REF_FORMAT}\n`);
+  for (const f of files) h.update(readFileSync(f));
+  refVersion = h.digest('hex').slice(0, 16);
+  return refVersion;
+}
+
+/**
+ * Load reference tables into this connection, once. The postcode tables (586k boundary
+ * units) are parsed from CSV once per store and kept in it (ref_sectors_stored,
+ * ref_units_boundary_k_stored, keyed by a content hash in store_meta), so a process start
+ * does not re-read them; read-only and in-memory stores read the CSV files as before.
+ */
 async function ensureReference(store: Store, opts: EngineOptions): Promise<void> {
-  const have = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'ref_sectors' AND temporary`);
+  const have = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'ref_units_grid' AND temporary`);
   if (have?.n) return;
   const sectors = join(REFERENCE_DIR, 'postcode_sectors.csv');
   const units = join(REFERENCE_DIR, 'postcode_units_boundary.csv.gz');
-  await store.run(`CREATE TEMP TABLE ref_sectors AS SELECT sector, easting::DOUBLE AS easting, northing::DOUBLE AS northing, utla_code
-    FROM read_csv(${lit(sectors)}, header = true, delim = ',', quote = '"', all_varchar = true)`);
-  await store.run(`CREATE TEMP TABLE ref_units_boundary AS SELECT pcd, easting::DOUBLE AS easting, northing::DOUBLE AS northing, utla_code
-    FROM read_csv(${lit(units)}, header = true, delim = ',', quote = '"', all_varchar = true)`);
+  const readSectors = `SELECT sector, easting::DOUBLE AS easting, northing::DOUBLE AS northing, utla_code
+    FROM read_csv(${lit(sectors)}, header = true, delim = ',', quote = '"', all_varchar = true)`;
+  const readUnitsK = `SELECT replace(upper(pcd), ' ', '') AS key, any_value(utla_code) AS utla_code
+    FROM read_csv(${lit(units)}, header = true, delim = ',', quote = '"', all_varchar = true) GROUP BY 1`;
+  let persisted = false;
+  const version = referenceVersion([sectors, units]);
+  const stored = await store.one<{ value: string }>(`SELECT value FROM duckdb_tables() t, store_meta m
+    WHERE t.table_name = 'ref_units_boundary_k_stored' AND t.schema_name = 'main' AND NOT t.temporary AND m.key = 'reference_version'`).catch(() => undefined);
+  if (stored?.value === version) persisted = true;
+  else if (store.path !== ':memory:') {
+    try {
+      await store.transaction(async () => {
+        await store.run(`CREATE OR REPLACE TABLE main.ref_sectors_stored AS ${readSectors}`);
+        await store.run(`CREATE OR REPLACE TABLE main.ref_units_boundary_k_stored AS ${readUnitsK} ORDER BY 1`);
+        await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('reference_version', ${lit(version)})`);
+      });
+      persisted = true;
+    } catch {
+      persisted = false; // a read-only store: read the files into this connection instead
+    }
+  }
+  if (persisted) {
+    await store.run(`CREATE OR REPLACE TEMP VIEW ref_sectors AS SELECT * FROM ref_sectors_stored`);
+    await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary_k AS SELECT * FROM ref_units_boundary_k_stored`);
+  } else {
+    await store.run(`CREATE OR REPLACE TEMP TABLE ref_sectors AS ${readSectors}`);
+    await store.run(`CREATE OR REPLACE TEMP TABLE ref_units_boundary_k AS ${readUnitsK}`);
+  }
+  // what 30_distance.sql keys by compact postcode (already compact and upper case here)
+  await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary AS
+    SELECT key AS pcd, NULL::DOUBLE AS easting, NULL::DOUBLE AS northing, utla_code FROM ref_units_boundary_k`);
   if (opts.unitPostcodes) {
     await store.run(`CREATE TEMP TABLE ref_units_grid AS SELECT upper(trim(regexp_replace(pcd, '\\s+', ' ', 'g'))) AS pcd, easting::DOUBLE AS easting, northing::DOUBLE AS northing
       FROM read_csv(${lit(opts.unitPostcodes)}, header = true, all_varchar = true) WHERE easting IS NOT NULL`);
@@ -90,7 +134,17 @@ export async function prepare(store: Store, points: CalcPoint[], opts: EngineOpt
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.sql')).sort()) {
     for (const stmt of splitSql(readFileSync(join(dir, f), 'utf8'))) await store.run(stmt);
   }
+  // Views that many metrics (and other views, several times over) build on are computed
+  // once per prepare: DuckDB inlines a view at every reference, so the window functions of
+  // ep_seq / ep_nt would otherwise run about six times in each placement metric.
+  for (const v of MATERIALISED) {
+    await store.run(`CREATE OR REPLACE TEMP TABLE mat_${v} AS SELECT * FROM ${v}`);
+    await store.run(`CREATE OR REPLACE TEMP VIEW ${v} AS SELECT * FROM mat_${v}`);
+  }
 }
+
+/** Base views materialised by prepare(), in dependency order. */
+export const MATERIALISED = ['ep_seq', 'ep_nt'];
 
 const AGE_BAND_SQL = (dob: string) => `CASE
   WHEN ${dob} IS NULL THEN 'Not known'

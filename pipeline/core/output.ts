@@ -105,8 +105,9 @@ export class Output {
   /** A plain text table with aligned columns. */
   table(headers: string[], rows: (string | number | null)[][]): string {
     const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))));
-    const widths = headers.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length))));
+    // columns are capped at 40 characters, except the last (the message), which is never cut
+    const widths = headers.map((h, i) => Math.min(i === headers.length - 1 ? Infinity : 40, Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length))));
     const fmt = (r: string[]) => r.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join('  ').trimEnd();
-    return [this.style(fmt(headers), 'bold'), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n');
+    return [this.style(fmt(headers), 'bold'), fmt(widths.map((w, i) => '-'.repeat(Number.isFinite(w) ? w : headers[i]!.length))), ...cells.map(fmt)].join('\n');
   }
 }

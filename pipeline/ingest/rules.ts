@@ -96,7 +96,7 @@ export function rowChecks(t: TableDef, present: Set<string>, asAt: string): Chec
       case 'code': {
         const codes = c.codes ?? [];
         out.push({ rule: 'bad-code', severity: 'error', column: N, when: `${v} IS NOT NULL AND NOT ${inList(`upper(${v})`, codes)}`, value: r,
-          message: lit(`${N} is not a valid code. Allowed: ${listText(codes)}${codes.length > 16 ? ' (see the 903 guidance)' : ''}.`) });
+          message: lit(`${N} is not a valid code. Allowed: ${listText(codes)}${codes.length > 16 ? ' (see the 903 guidance)' : ''}. Correct the value.`) });
         out.push({ rule: 'code-normalised', severity: 'warning', column: N, when: `${v} IS NOT NULL AND ${inList(`upper(${v})`, codes)} AND ${r} <> upper(${v})`, value: r,
           message: `${lit(`${N} was read as `)} || upper(${v}) || ${lit(' (codes are upper case, without spaces). Loaded as ')} || upper(${v}) || '.'` });
         break;
@@ -154,7 +154,7 @@ export function rowChecks(t: TableDef, present: Set<string>, asAt: string): Chec
   if (t.table === 'attendance') {
     if (has('ATTENDED_SESSIONS', 'POSSIBLE_SESSIONS')) {
       out.push({ rule: 'attended-above-possible', severity: 'error', column: 'ATTENDED_SESSIONS', when: `t_attended_sessions > t_possible_sessions`, value: 'r_attended_sessions',
-        message: `'ATTENDED_SESSIONS (' || t_attended_sessions || ') is more than POSSIBLE_SESSIONS (' || t_possible_sessions || '). Attended sessions cannot exceed possible sessions.'` });
+        message: `'ATTENDED_SESSIONS (' || t_attended_sessions || ') is more than POSSIBLE_SESSIONS (' || t_possible_sessions || '). Attended sessions cannot exceed possible sessions: check both figures against the school record.'` });
     }
     if (has('PERIOD_START', 'PERIOD_END')) {
       out.push({ rule: 'period-dates', severity: 'error', column: 'PERIOD_END', when: `t_period_end < t_period_start`, value: 'r_period_end',

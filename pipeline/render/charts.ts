@@ -11,7 +11,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { TEMPLATES_DIR } from '../core/paths.js';
 import type { Dimension, KpiResult } from '../compute/types.js';
 import { quarterLabel } from '../core/dates.js';
-import { formatBenchmark, formatTarget, showCount, showValue, SUPPRESSED } from './format.js';
+import { benchmarkYearShort, formatBenchmark, formatTarget, showCount, showValue, SUPPRESSED } from './format.js';
 import type { ShownKpi, ShownTrendPoint } from './shown.js';
 
 export const CHARTS_DIR = join(TEMPLATES_DIR, 'charts');
@@ -181,6 +181,8 @@ export interface ChartOut {
   svg: string;
   title: string;
   desc: string;
+  /** A short visible caption (the full description is in the SVG's <desc>). */
+  caption?: string;
 }
 
 /** The trend chart and its table rows, from the figures shown. Hidden points are left out of the chart (the table says c). */
@@ -200,7 +202,7 @@ export async function trendChart(k: KpiResult, shownK: ShownKpi, laName: string,
     dashes.push([1, 0]);
   }
   if (k.benchmarks?.england != null) {
-    refs.push({ series: `England ${k.benchmarks.year} (${formatBenchmark(k.benchmarks.england, k.unit)})`, value: k.benchmarks.england });
+    refs.push({ series: `England ${benchmarkYearShort(k.benchmarks.year)} (${formatBenchmark(k.benchmarks.england, k.unit)})`, value: k.benchmarks.england });
     domain.push(refs[refs.length - 1]!.series);
     colours.push(COLOURS.england);
     dashes.push([6, 4]);
@@ -271,7 +273,7 @@ export async function breakdownChart(k: KpiResult, shownK: ShownKpi, idBase: str
       label: showValue(c.value, k.unit),
     };
   });
-  const dims = [...new Set(shownK.cells.map((c) => c.dimension))];
+  const dims = [...new Set(shownK.cells.map((c) => c.dimension))].sort((a, b) => dimensionRank(a) - dimensionRank(b));
   const maxV = Math.max(0, ...cells.map((c) => c.value ?? 0));
   const spec = fillTemplate(loadTemplate('breakdown.vl.json'), {
     cells,
@@ -283,7 +285,8 @@ export async function breakdownChart(k: KpiResult, shownK: ShownKpi, idBase: str
   const title = `Breakdown: ${k.title}`;
   const nHidden = cells.filter((c) => c.label === SUPPRESSED).length;
   const desc = `Bar chart of the figure for each group by ${dims.map((d) => (DIMENSION_LABEL[d] ?? d).toLowerCase()).join(', ')}; the table gives the numbers.${nHidden ? ` ${nHidden} ${nHidden === 1 ? 'group has' : 'groups have'} no bar because the numbers are small (shown as c).` : ''}`;
-  return { svg: finishSvg(await vegaLiteToSvg(spec), idBase, title, desc), title, desc };
+  const caption = `${k.unit === 'percent' ? 'Percentage' : 'Number'} for each group; the tables give the numbers.${nHidden ? ` Groups shown as c have no bar.` : ''}`;
+  return { svg: finishSvg(await vegaLiteToSvg(spec), idBase, title, desc), title, desc, caption };
 }
 
 /** The chart templates shipped (for tests: each must compile and render). */

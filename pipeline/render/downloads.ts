@@ -14,7 +14,7 @@ import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Bool, Float64, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import type { KpiRun } from '../compute/types.js';
-import { SUPPRESSED, type Audience } from './format.js';
+import { benchmarkYearShort, SUPPRESSED, type Audience } from './format.js';
 import { shownKpi, type ShownKpi } from './shown.js';
 
 export const KPI_COLUMNS = [
@@ -79,7 +79,7 @@ export function chartRows(run: KpiRun, audience: Audience): Cell[][] {
     const v = shown[i]!;
     for (const p of v.trend) rows.push([k.id, 'trend', null, p.r, p.numerator, p.denominator, p.value]);
     if (k.target !== null) rows.push([k.id, 'trend_reference', null, 'target', null, null, k.target]);
-    if (k.benchmarks?.england != null) rows.push([k.id, 'trend_reference', null, `england_${k.benchmarks.year}`, null, null, k.benchmarks.england]);
+    if (k.benchmarks?.england != null) rows.push([k.id, 'trend_reference', null, `england_${benchmarkYearShort(k.benchmarks.year)}`, null, null, k.benchmarks.england]);
     for (const c of v.cells) rows.push([k.id, 'breakdown', c.dimension, c.category, c.numerator, c.denominator, c.value]);
   });
   return rows;

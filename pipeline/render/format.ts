@@ -82,6 +82,29 @@ export function describeChange(now: Shown, before: Shown, unit: Unit, polarity: 
   return { text: `${up ? 'Up' : 'Down'} ${amount} (${verdict})`, direction: up ? 'up' : 'down', verdict };
 }
 
+/**
+ * A DfE benchmark year in running text: "2025" (the year ending 31 March) becomes "the year
+ * ending 31 March 2025"; a label that already says what it is ("year ending 31 March 2025",
+ * "academic year 2024/25") gets "the" in front.
+ */
+export function benchmarkPeriod(year: string): string {
+  const y = String(year).trim();
+  if (/^\d{4}$/.test(y)) return `the year ending 31 March ${y}`;
+  return /^the\b/i.test(y) ? y : `the ${y}`;
+}
+
+/** A DfE benchmark year, short, for chart legends and data keys: "2024-25" or "2024/25" or as given. */
+export function benchmarkYearShort(year: string): string {
+  const y = String(year).trim();
+  const march = /^(?:year ending 31 March )?(\d{4})$/i.exec(y);
+  if (march) {
+    const end = Number(march[1]);
+    return `${end - 1}-${String(end % 100).padStart(2, '0')}`;
+  }
+  const span = /(\d{4})\s*[/-]\s*(\d{2,4})/.exec(y);
+  return span ? `${span[1]}/${span[2]!.slice(-2)}` : y;
+}
+
 /** "30 September 2025". */
 export const longDate = (d: string) => formatLong(d.slice(0, 10));
 

@@ -22,6 +22,7 @@ import { STATUS_LABEL, THEMES, type KpiResult, type KpiRun, type MetricDef, type
 import { breakdownChart, breakdownGroups, trendChart } from './charts.js';
 import { parseCommentary } from './commentary.js';
 import {
+  benchmarkPeriod,
   describeChange,
   formatBenchmark,
   formatTarget,
@@ -88,11 +89,13 @@ function benchmarkView(k: KpiResult, run: KpiRun) {
   return {
     indicator: b.indicator,
     year: b.year,
+    period: benchmarkPeriod(b.year),
     england: formatBenchmark(b.england, k.unit),
     region: formatBenchmark(b.region, k.unit),
     regionName: b.regionName ?? run.regionName ?? 'Region',
     neighbours: formatBenchmark(b.neighbours, k.unit),
-    neighbourMethod: b.neighbourMethod || `${n} of 10 neighbours published a figure`,
+    neighboursUsed: n,
+    neighbourMethod: b.neighbourMethod || `${n} of 10 neighbours published a figure.`,
     la: b.la === null ? null : formatBenchmark(b.la, k.unit),
     note: b.note,
   };
@@ -117,6 +120,16 @@ function kpiSummary(k: KpiResult, v: ShownKpi, run: KpiRun) {
     changeYear: describeChange(v.value, v.previous.year?.value ?? null, k.unit, k.polarity),
     benchmark: benchmarkView(k, run),
   };
+}
+
+/**
+ * The first sentence of a metric's description (its plain-English meaning), for the KPI's own
+ * section; the whole description and the definition are in the Definitions section.
+ */
+export function firstSentence(text: string): string {
+  const t = text.trim();
+  const m = /^([\s\S]{30,}?[.!?])\s+(?=[A-Z])/.exec(t);
+  return m ? m[1]! : t;
 }
 
 /** A breakdown dimension in running text. */
@@ -163,7 +176,7 @@ export async function renderReportHtml(run: KpiRun, opts: RenderOptions): Promis
             ? 'Earlier quarters are figures as recorded now, recomputed from the current extract; they may differ from the figures reported at the time.'
             : '',
         def: def
-          ? { description: def.description, cohort: def.cohort, numerator: def.numerator, denominator: def.denominator, exclusions: def.exclusions, interpretation: def.interpretation ?? '' }
+          ? { description: def.description, summary: firstSentence(def.description), cohort: def.cohort, numerator: def.numerator, denominator: def.denominator, exclusions: def.exclusions, interpretation: def.interpretation ?? '' }
           : null,
         defBenchmarkNote: def?.benchmark?.note ?? '',
         breakdownGroups: breakdownGroups(k, shown),

@@ -27,6 +27,18 @@ export interface PublishOptions {
   pdf: (() => Promise<PdfRenderer>) | null;
   store: Store;
   onProgress?: (m: string) => void;
+  /** The HTML already being rendered (renderHtmlFor), so a pool renders report N+1 while Chromium prints report N. */
+  html?: Promise<Awaited<ReturnType<typeof renderReportHtml>>>;
+  /** Called when Chromium starts printing this report (the moment to start rendering the next one). */
+  onPdf?: () => void;
+}
+
+/** The run as the audience sees it: the public report never carries the exceptions annex. */
+const runFor = (run: KpiRun, audience: Audience): KpiRun => (audience === 'public' ? { ...run, exceptions: undefined } : run);
+
+/** Start rendering the HTML of a report (what publish would render for this run and audience). */
+export function renderHtmlFor(run: KpiRun, o: Pick<PublishOptions, 'audience' | 'commentary' | 'defs'>): Promise<Awaited<ReturnType<typeof renderReportHtml>>> {
+  return renderReportHtml(runFor(run, o.audience), { audience: o.audience, commentary: o.commentary ?? undefined, defs: o.defs });
 }
 
 export interface Published { files: string[]; warnings: string[] }
@@ -62,9 +74,9 @@ export async function publish(run: KpiRun, o: PublishOptions): Promise<Published
     files.push(p);
     return p;
   };
-  const forRender: KpiRun = o.audience === 'public' ? { ...run, exceptions: undefined } : run;
+  const forRender = runFor(run, o.audience);
   o.onProgress?.(`rendering the ${o.audience} HTML report for ${run.laName}`);
-  const rendered = await renderReportHtml(forRender, { audience: o.audience, commentary: o.commentary ?? undefined, defs: o.defs });
+  const rendered = await (o.html ?? renderHtmlFor(run, o));
   const html = typeof rendered === 'string' ? rendered : rendered.html;
   const warnings = typeof rendered === 'string' ? [] : (rendered.warnings ?? []);
   const htmlPath = join(outDir, `${base}.html`);
@@ -76,11 +88,13 @@ export async function publish(run: KpiRun, o: PublishOptions): Promise<Published
     o.onProgress?.(`printing the PDF for ${run.laName}`);
     const renderer = await o.pdf();
     const pdfPath = join(outDir, `${base}.pdf`);
-    await renderer.render(html, pdfPath, {
+    const printing = renderer.render(html, pdfPath, {
       title: `Corporate Parenting Panel report: ${run.laName}, ${run.quarter}`,
       headerText: `${run.laName} · ${run.quarter} · as at ${formatLong(run.asAt)}`,
       watermark: o.audience === 'internal' ? INTERNAL_MARK : undefined,
     });
+    o.onPdf?.();
+    await printing;
     chmodSync(pdfPath, mode);
     files.push(pdfPath);
   }

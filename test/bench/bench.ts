@@ -133,6 +133,9 @@ async function phase(name: string): Promise<unknown> {
       htmls.push(typeof r === 'string' ? r : r.html);
     }
     const opts = (i: number) => ({ title: `Report ${runs[i]!.laName}`, headerText: `${runs[i]!.laName} · ${runs[i]!.quarter}` });
+    // warm both the same way: the playwright module and the unpacked Chromium binary
+    await import('playwright-core');
+    await (await import('../../pipeline/render/browser.js')).chromiumLaunchOptions();
     // ours
     let t = performance.now();
     const renderer = await PdfRenderer.launch();
