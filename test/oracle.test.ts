@@ -23,29 +23,49 @@ import { KPI_IDS, oracleFromDir, addDays, addMonths, ageOn, birthdayOfAge, dista
 const SAMPLES = join(ROOT, 'data-samples', 'extracts', 'E09000015');
 const defs = loadMetrics();
 
-async function product(dir: string, la: string, asAt: string, unitPostcodes?: string): Promise<OracleResult> {
-  const store = await Store.memory();
+/**
+ * The product's numbers: load the extract into an in-memory store and compute the KPIs at R.
+ * A store may be shared by the extracts of one describe block (the postcode reference tables
+ * are read once per connection); a configured unit file or parameters get a fresh store.
+ */
+async function product(dir: string, la: string, asAt: string, opts: { store?: Store; unitPostcodes?: string; parameters?: Record<string, number> } = {}): Promise<OracleResult> {
+  const store = opts.store ?? (await Store.memory());
   try {
     const info = resolveLa(la);
     const res = await loadExtract(store, dir, { la: info.ons, asAt });
     const errors = res.problems.filter((p) => p.severity === 'error');
     if (!res.loaded) throw new Error(`extract ${dir} did not load: ${errors.slice(0, 20).map((p) => JSON.stringify(p)).join('; ')}`);
-    const [run] = await computeRuns(store, defs, [{ la: info, config: { ...defaultConfig(defs), unitPostcodes: unitPostcodes ?? null } }], asAt, { quarters: 1 });
+    const config = { ...defaultConfig(defs), unitPostcodes: opts.unitPostcodes ?? null, parameters: opts.parameters ?? {} };
+    const [run] = await computeRuns(store, defs, [{ la: info, config }], asAt, { quarters: 1 });
     const out: OracleResult = {};
     for (const k of run!.kpis) {
       out[k.id] = { numerator: k.numerator ?? 0, denominator: k.denominator ?? null, ...(k.id === 'placed_within_20_miles' ? { unknown: k.unknown } : {}) };
     }
     return out;
   } finally {
-    store.close();
+    if (!opts.store) store.close();
   }
 }
 
-function compare(dir: string, la: string, asAt: string, populated = true, unitPostcodes?: string) {
+let shared: Store | null = null;
+afterAll(() => { shared?.close(); shared = null; });
+async function sharedStore(): Promise<Store> {
+  shared ??= await Store.memory();
+  return shared;
+}
+
+interface CompareOpts { populated?: boolean; unitPostcodes?: string; goodAttendance?: number; pepMonths?: number }
+
+function compare(dir: string, la: string, asAt: string, o: CompareOpts = {}) {
+  const populated = o.populated ?? true;
+  const parameters: Record<string, number> = {};
+  if (o.goodAttendance !== undefined) parameters.good_attendance_threshold = o.goodAttendance;
+  if (o.pepMonths !== undefined) parameters.pep_window_months = o.pepMonths;
   return async () => {
     const info = resolveLa(la);
-    const expected = oracleFromDir(dir, { ons: info.ons, dfe: info.dfe }, asAt, { referenceDir: REFERENCE_DIR, unitPostcodes });
-    const got = await product(dir, la, asAt, unitPostcodes);
+    const expected = oracleFromDir(dir, { ons: info.ons, dfe: info.dfe }, asAt, { referenceDir: REFERENCE_DIR, unitPostcodes: o.unitPostcodes, goodAttendance: o.goodAttendance, pepMonths: o.pepMonths });
+    const fresh = o.unitPostcodes !== undefined || Object.keys(parameters).length > 0;
+    const got = await product(dir, la, asAt, { store: fresh ? undefined : await sharedStore(), unitPostcodes: o.unitPostcodes, parameters });
     expect(Object.keys(expected).sort()).toEqual([...KPI_IDS].sort());
     const diffs: string[] = [];
     for (const id of KPI_IDS) {
@@ -134,17 +154,40 @@ describe('oracle vs product: hand-built edge extracts', () => {
   beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'oracle-edge-')); });
   afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
   it('edges at 31 March 2026', async () => {
-    await compare(edgeExtract2026(join(tmp, 'e2026')), 'E09000015', '2026-03-31', false)();
+    await compare(edgeExtract2026(join(tmp, 'e2026')), 'E09000015', '2026-03-31', { populated: false })();
   }, 60_000);
   it('edges at 31 March 2026, ISO dates, lower-case padded codes, columns in another order', async () => {
-    await compare(edgeExtract2026(join(tmp, 'e2026m'), true), 'E09000015', '2026-03-31', false)();
+    await compare(edgeExtract2026(join(tmp, 'e2026m'), true), 'E09000015', '2026-03-31', { populated: false })();
   }, 60_000);
   it('edges at 31 March 2026 with a unit-level postcode file configured', async () => {
     const units = join(tmp, 'units.csv');
     writeFileSync(units, UNIT_FILE);
-    await compare(edgeExtract2026(join(tmp, 'e2026u')), 'E09000015', '2026-03-31', false, units)();
+    await compare(edgeExtract2026(join(tmp, 'e2026u')), 'E09000015', '2026-03-31', { populated: false, unitPostcodes: units })();
   }, 60_000);
+  it('edges at 31 March 2026 with configured parameters (good attendance 90%, PEP window 3 months)', async () => {
+    await compare(edgeExtract2026(join(tmp, 'e2026p')), 'E09000015', '2026-03-31', { populated: false, goodAttendance: 90, pepMonths: 3 })();
+  }, 60_000);
+  it('the oracle is not blind to the variants: messy input reads the same, units and parameters change results', () => {
+    const la = { ons: 'E09000015', dfe: '310' };
+    const at = (dir: string, extra: object = {}) => oracleFromDir(dir, la, '2026-03-31', { referenceDir: REFERENCE_DIR, ...extra });
+    const plain = at(join(tmp, 'e2026'));
+    expect(at(join(tmp, 'e2026m'))).toEqual(plain);
+    expect(at(join(tmp, 'e2026u'), { unitPostcodes: join(tmp, 'units.csv') }).placed_within_20_miles).not.toEqual(plain.placed_within_20_miles);
+    const p = at(join(tmp, 'e2026p'), { goodAttendance: 90, pepMonths: 3 });
+    expect(p.good_attendance).not.toEqual(plain.good_attendance);
+    expect(p.pep_in_date).not.toEqual(plain.pep_in_date);
+  });
+  it('the built CLI (kpis --format json) gives the oracle numbers on the edge extract', () => {
+    const cli = join(ROOT, 'dist', 'pipeline', 'cli', 'main.js');
+    if (!existsSync(cli)) throw new Error('build first (npm run build): dist/pipeline/cli/main.js is missing');
+    const dir = join(tmp, 'e2026');
+    const out = execFileSync(process.execPath, [cli, 'kpis', '--data', dir, '--as-at', '2026-03-31', '--la', 'E09000015', '--store', join(tmp, 'cli.duckdb'), '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    const json = JSON.parse(out) as { kpis: { id: string; numerator: number; denominator: number | null; unknown?: number }[] };
+    const expected = oracleFromDir(dir, { ons: 'E09000015', dfe: '310' }, '2026-03-31', { referenceDir: REFERENCE_DIR });
+    const got = Object.fromEntries(json.kpis.map((k) => [k.id, { numerator: k.numerator, denominator: k.denominator, ...(k.id === 'placed_within_20_miles' ? { unknown: k.unknown } : {}) }]));
+    expect(got).toEqual(expected);
+  }, 120_000);
   it('29 February birthdays at 31 March 2025', async () => {
-    await compare(edgeExtract2025(join(tmp, 'e2025')), 'E09000015', '2025-03-31', false)();
+    await compare(edgeExtract2025(join(tmp, 'e2025')), 'E09000015', '2025-03-31', { populated: false })();
   }, 60_000);
 });

@@ -118,6 +118,17 @@ describe('the public report never publishes child data', () => {
     expect(mode(join(out, LA, R))).toBe('700');
   }, 200_000);
 
+  it('run --audience internal: the report folder is 0700 and every file in it 0600 (run-diff files too)', () => {
+    const out = tempDir('out-');
+    writeFileSync(join(dir, 'commentary.md'), 'Intro.\n');
+    const r = cli(['run', '--data', dir, '--la', LA, '--as-at', R, '--store', store, '--out', out, '--format', 'html', '--audience', 'internal', '--json'], { timeout: 180_000 });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const files = listFiles(join(out, LA, R));
+    expect(files.some((f) => f.endsWith('run-diff.json'))).toBe(true);
+    for (const f of files) expect(mode(f), f).toBe('600');
+    expect(mode(join(out, LA, R))).toBe('700');
+  }, 200_000);
+
   it('the validation report (it names children) is owner-only', () => {
     const bad = copySample(R);
     const ep = join(bad, 'episodes.csv');

@@ -57,7 +57,17 @@ describe('report PDF', () => {
       expect(info).toMatch(/^Tagged:\s+yes$/m);
       expect(info).toMatch(/^Page size:\s+595(\.\d+)? x 842(\.\d+)? pts \(A4\)$/m);
       expect(info).toMatch(/^Title:\s+Harrow Corporate Parenting Panel report, 2025-26 Q2$/m);
-      expect(Number(/^Pages:\s+(\d+)$/m.exec(info)![1])).toBeGreaterThan(run.kpis.length);
+      // About one page per KPI, KPIs flowing within a theme (it was 57 pages with a page break before each KPI).
+      const pages = Number(/^Pages:\s+(\d+)$/m.exec(info)![1]);
+      expect(pages).toBeGreaterThanOrEqual(10);
+      expect(pages).toBeLessThanOrEqual(30);
+    });
+
+    it('has no nearly empty page between the cover and the last page', () => {
+      const pages = tool('pdftotext', [out.public, '-']).split('\f').filter((p) => p.trim());
+      // The running header and footer alone are about 100 characters; a page that holds only a
+      // stray line ("Commentary: none") or one table row is well under 400.
+      pages.slice(1, -1).forEach((p, i) => expect(p.replace(/\s+/g, '').length, `page ${i + 2}: ${p.slice(0, 200)}`).toBeGreaterThan(400));
     });
 
     it('contains every KPI title, page numbers and the header', () => {
@@ -72,7 +82,7 @@ describe('report PDF', () => {
 
     it('marks every page of the internal PDF and includes the annex', () => {
       const pages = tool('pdftotext', [out.internal, '-']).split('\f').filter((p) => p.trim());
-      expect(pages.length).toBeGreaterThan(run.kpis.length);
+      expect(pages.length).toBeGreaterThanOrEqual(10);
       for (const [i, p] of pages.entries()) expect(p, `page ${i + 1}`).toContain(WATERMARK);
       expect(pages.join('')).toContain('CL0042');
     });

@@ -1,5 +1,5 @@
 /** run: the quarter in one command, for one LA or a regional pool (--la all). */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, usageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
@@ -80,9 +80,14 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
       const d = diffRun(run, last.get(run.la) ?? null, ok[i]!.config.changeThreshold === firstConfig.changeThreshold ? threshold : ok[i]!.config.changeThreshold);
       diffs.push(d);
       const rd = reportDir(o.out, run.la, asAt);
-      mkdirSync(rd, { recursive: true });
-      writeFileSync(join(rd, 'run-diff.json'), `${JSON.stringify(d, null, 2)}\n`);
-      writeFileSync(join(rd, 'run-diff.csv'), diffCsv(d));
+      // internal runs: the folder and every file owner-only, like the report itself
+      const internal = o.audience === 'internal';
+      mkdirSync(rd, { recursive: true, mode: internal ? 0o700 : 0o755 });
+      if (internal) chmodSync(rd, 0o700);
+      const mode = internal ? 0o600 : 0o644;
+      writeFileSync(join(rd, 'run-diff.json'), `${JSON.stringify(d, null, 2)}\n`, { mode });
+      writeFileSync(join(rd, 'run-diff.csv'), diffCsv(d), { mode });
+      for (const f of ['run-diff.json', 'run-diff.csv']) chmodSync(join(rd, f), mode);
     }
     // 4. render: one browser for every report (renderReports closes it)
     const renderer = chromium;

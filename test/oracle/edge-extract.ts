@@ -177,6 +177,8 @@ export function edgeExtract2026(dir: string, messy = false): string {
   left('CL19', '2008-06-15', '2025-06-16'); oc3('CL19', '2008-06-15', 'NO', '0', '0');
   b.child('CL20', '2008-06-15').chain('CL20', [['2024-01-01', 'U4', 'S', { LS: 'V3' }]], { dec: '2024-02-01', rec: 'E8' }); oc3('CL20', '2008-06-15', 'YES', 'F2', 'B1');
   left('CL21', '2007-01-01', '2024-12-31'); oc3('CL21', '2005-09-09', 'YES', 'F2', 'S2'); // OC3's own DOB (20th birthday in W)
+  // a short break open on the 17th birthday is not "looked after" (short breaks are dropped first)
+  left('CL23', '2008-06-15', '2024-01-01'); b.chain('CL23', [['2025-06-01', 'U4', 'S', { LS: 'V3' }]], { dec: '2025-06-20', rec: 'E8' }); oc3('CL23', '2008-06-15', 'YES', 'F2', 'B1');
   left('CL22', '2006-09-09', '2024-09-09'); oc3('CL22', '2006-09-09', 'REFU', '0', '0'); oc3('CL22', '2006-09-09', 'NREQ', '0', '0');
 
   // ---- care-leaver tracking ----
@@ -201,6 +203,7 @@ export function edgeExtract2026(dir: string, messy = false): string {
   track('TR16', '2006-06-02', 'OPEN', null, null, '2026-04-02', '2026-04-02'); // after R
   b.child('TR17', '2006-06-02').chain('TR17', [['2023-01-01', 'U4', 'S', { LS: 'V4' }]], { dec: '2023-02-01', rec: 'E8' });
   track('TR17', '2006-06-02', 'OPEN', null, null, '2026-03-01', '2026-03-01'); // short-break-only: no cohort
+  track('TR18', '2005-06-02', 'OPEN', '2025-06-01', null, '2026-03-01', '2026-03-01'); // reopened, closure reason left blank
 
   // ---- education (31 August before R: 2025-08-31) ----
   const att = (id: string, end: string, possible: number, attended: number) => b.add('attendance', { CHILD: id, PERIOD_START: '2025-01-01' < end ? '2025-01-01' : end, PERIOD_END: end, POSSIBLE_SESSIONS: possible, ATTENDED_SESSIONS: attended });
