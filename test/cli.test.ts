@@ -113,7 +113,7 @@ describe('corporate-parenting CLI', () => {
     expect(b.json().changes[0].lastRunId).toBe('E09000015:2026-09-30:1');
     const h1 = hashTree(join(out1, 'E09000015', R));
     const h2 = hashTree(join(out2, 'E09000015', R));
-    delete h1['run-diff.json']; delete h2['run-diff.json']; delete h1['run-diff.csv']; delete h2['run-diff.csv'];
+    for (const f of ['run-diff-OFFICER-ONLY.json', 'run-diff-OFFICER-ONLY.csv']) { expect((statSync(join(out1, 'E09000015', R, f)).mode & 0o777).toString(8)).toBe('600'); delete h1[f]; delete h2[f]; }
     expect(Object.keys(h1).filter((f) => /\.(html|csv|json|arrow)$/.test(f)).length).toBeGreaterThanOrEqual(5);
     expect(h2).toEqual(h1);
     expect(a.stdout + a.stderr).not.toMatch(ANSI);

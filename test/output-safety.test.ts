@@ -124,7 +124,7 @@ describe('the public report never publishes child data', () => {
     const r = cli(['run', '--data', dir, '--la', LA, '--as-at', R, '--store', store, '--out', out, '--format', 'html', '--audience', 'internal', '--json'], { timeout: 180_000 });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const files = listFiles(join(out, LA, R));
-    expect(files.some((f) => f.endsWith('run-diff.json'))).toBe(true);
+    expect(files.some((f) => f.endsWith('run-diff-OFFICER-ONLY.json'))).toBe(true);
     for (const f of files) expect(mode(f), f).toBe('600');
     expect(mode(join(out, LA, R))).toBe('700');
   }, 200_000);

@@ -21,6 +21,9 @@ type Opts = GlobalOpts & {
   commentary?: string; history?: string; failOnChange?: boolean; threshold?: string;
 };
 
+/** Run-to-run diff files: exact figures, for the analyst only (mode 0600, not for publication). */
+export const DIFF_FILES = ['run-diff-OFFICER-ONLY.json', 'run-diff-OFFICER-ONLY.csv'] as const;
+
 interface Member { la: LaInfo; dir: string; config: LaConfig }
 
 /** The LA sub-folders of a pool folder (named by ONS code, DfE number or LA name, or with a manifest). */
@@ -80,14 +83,16 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
       const d = diffRun(run, last.get(run.la) ?? null, ok[i]!.config.changeThreshold === firstConfig.changeThreshold ? threshold : ok[i]!.config.changeThreshold);
       diffs.push(d);
       const rd = reportDir(o.out, run.la, asAt);
-      // internal runs: the folder and every file owner-only, like the report itself
+      // internal runs: the folder owner-only, like the report itself
       const internal = o.audience === 'internal';
       mkdirSync(rd, { recursive: true, mode: internal ? 0o700 : 0o755 });
       if (internal) chmodSync(rd, 0o700);
-      const mode = internal ? 0o600 : 0o644;
-      writeFileSync(join(rd, 'run-diff.json'), `${JSON.stringify(d, null, 2)}\n`, { mode });
-      writeFileSync(join(rd, 'run-diff.csv'), diffCsv(d), { mode });
-      for (const f of ['run-diff.json', 'run-diff.csv']) chmodSync(join(rd, f), mode);
+      // The diff carries exact numerators and denominators (small counts included): it is for
+      // the analyst, never for publication, so it is owner-only whatever the audience.
+      for (const [f, text] of [[DIFF_FILES[0], `${JSON.stringify(d, null, 2)}\n`], [DIFF_FILES[1], diffCsv(d)]] as const) {
+        writeFileSync(join(rd, f), text, { mode: 0o600 });
+        chmodSync(join(rd, f), 0o600);
+      }
     }
     // 4. render: one browser for every report (renderReports closes it)
     const renderer = chromium;
@@ -147,7 +152,7 @@ function summary(out: Output, loads: LoadOutcome[], runs: KpiRun[], diffs: RunDi
   }
   lines.push('', 'Files written:');
   for (const r of rendered) for (const f of relativeFiles(r.files)) if (/\.(html|pdf)$/.test(f)) lines.push(`  ${f}`);
-  lines.push(`  (+ downloads and run-diff files beside each report)`);
+  lines.push(`  (+ downloads beside each report, and ${DIFF_FILES.join(' / ')} for officers only)`);
   for (const f of relativeFiles(poolFiles)) lines.push(`  ${f}`);
   if (exitCode === ExitCode.KPI_MOVED && failOnChange) lines.push('', out.style('KPIs moved beyond the threshold since the last run (exit code 4).', 'yellow', 'bold'));
   if (exitCode === ExitCode.DATA) lines.push('', out.style('Some extracts had errors: their councils got no report (exit code 1).', 'red', 'bold'));

@@ -465,7 +465,15 @@ export function visibleView(kpi: KpiResult, opts: DisclosureOptions = {}): Visib
     };
   };
   const pt = (p: PointValue | null): VisiblePoint | null =>
-    p ? { r: p.r, numerator: c(!!p.suppressed, p.numerator), denominator: c(!!p.suppressed && mode === 'sessions', p.denominator), value: c(!!p.suppressed, p.value) } : null;
+    p
+      ? {
+          r: p.r,
+          numerator: c(!!p.suppressed, p.numerator),
+          // a past group of 1 to 5 people is itself a small count (as the headline's group is)
+          denominator: c((!!p.suppressed && mode === 'sessions') || (mode === 'people' && p.denominator !== null && isSmall(p.denominator)), p.denominator),
+          value: c(!!p.suppressed, p.value),
+        }
+      : null;
   const head = figure(kpi, kpi.suppressed, plan.headlineGroup);
   return {
     id: kpi.id,

@@ -106,6 +106,6 @@ export function benchmarksFor(ref: BenchmarkRef, la: LaInfo): Benchmarks | null 
     neighboursUsed: nbValues.length,
     neighbourMethod: `Mean of the published figures of ${nbValues.length} of ${nbs.length} statistical neighbours (${NEIGHBOUR_MODEL_LABEL}); each council counts once, whatever its size.`,
     la: t(own),
-    note: [ref.note, ref.transform === 'complement' ? 'Shown as 100 minus the published figure.' : '', `Source: ${DFE_ATTRIBUTION}.`].filter(Boolean).join(' '),
+    note: [ref.note, ref.transform === 'complement' && !/100 minus/i.test(ref.note) ? 'Shown as 100 minus the published figure.' : '', /source:/i.test(ref.note) ? '' : `Source: ${DFE_ATTRIBUTION}.`].filter(Boolean).join(' '),
   };
 }

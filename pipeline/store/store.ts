@@ -4,7 +4,8 @@
  * of every run, and the run log. Created readable by the owner only (0600).
  */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { CliError, ExitCode } from '../core/errors.js';
 import { TABLES, sqlType } from '../ingest/contract.js';
@@ -20,6 +21,14 @@ export interface OpenOptions {
   waitSeconds?: number;
   /** Called once while waiting for the lock. */
   onWait?: (message: string) => void;
+}
+
+/** A temp folder only this user can read (DuckDB spills row data there on large loads). */
+function spillDir(): string {
+  const dir = join(tmpdir(), `corporate-parenting-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  return dir;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,6 +64,9 @@ export class Store {
           autoload_known_extensions: 'false',
           access_mode: opts.readOnly ? 'READ_ONLY' : 'READ_WRITE',
           threads: '2',
+          // Bounded memory whatever the extract's size: DuckDB spills to a private temp folder.
+          memory_limit: process.env.CP_MEMORY_LIMIT ?? '1GB',
+          temp_directory: spillDir(),
         });
         const conn = await instance.connect();
         const store = new Store(path, instance, conn);
