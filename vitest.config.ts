@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 300_000,
     hookTimeout: 120_000,
     // Dates and timezone are frozen for golden files: see test/setup.ts.
     setupFiles: ['test/setup.ts'],

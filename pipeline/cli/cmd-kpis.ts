@@ -4,11 +4,11 @@ import { saveRun } from '../compute/kpis.js';
 import { STATUS_LABEL, type KpiRun } from '../compute/types.js';
 import { kpiArrow, kpiCsv } from '../render/downloads.js';
 import type { CommandResult } from './main.js';
-import { fmtPct, laOf, metricsAndConfig, openStore, readManifest, referenceDate, requireDir, type GlobalOpts } from './common.js';
+import { fmtPct, laOf, metricsAndConfig, openStore, readManifest, referenceDate, requireDir, type GlobalOpts, outRootOf } from './common.js';
 import { computeFor, historyOpt } from './compute.js';
 import { describeLoad, loadOne } from './loading.js';
 
-type Opts = GlobalOpts & { asAt?: string; quarter?: string; la?: string; data?: string; format?: 'json' | 'csv' | 'table' | 'arrow'; history?: string; out: string };
+type Opts = GlobalOpts & { asAt?: string; quarter?: string; la?: string; data?: string; format?: 'json' | 'csv' | 'table' | 'arrow'; history?: string; out?: string };
 
 /** The machine shape of issue 3: { la, asAt, kpis: [{ id, title, numerator, denominator, value, unit, polarity, target, status, previous, benchmarks, suppressed, ... }] } */
 export const kpisJson = (run: KpiRun) => ({ la: run.la, laName: run.laName, asAt: run.asAt, quarter: run.quarter, historyRecomputed: run.historyRecomputed, kpis: run.kpis });
@@ -23,7 +23,7 @@ export async function kpisCommand(o: Opts, out: Output): Promise<CommandResult> 
   const store = await openStore(o, out, config);
   try {
     if (dir) {
-      const res = await loadOne(out, store, dir, la, asAt, { outRoot: o.out });
+      const res = await loadOne(out, store, dir, la, asAt, { outRoot: outRootOf(o, config) });
       if (res.errors) return { exitCode: ExitCode.DATA, data: { ok: false, command: 'kpis', ...res }, human: () => describeLoad(out, res, 'load') };
       if (res.warnings) out.warn(`${res.warnings} warning(s) while loading; see ${res.validationReport}`);
     }

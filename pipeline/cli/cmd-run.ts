@@ -11,13 +11,13 @@ import { STATUS_LABEL, type KpiRun } from '../compute/types.js';
 import { findCommentary, type Audience } from '../render/publish.js';
 import { PdfRenderer } from '../render/pdf.js';
 import type { CommandResult } from './main.js';
-import { fmtPct, laOf, metricsAndConfig, openStore, readManifest, referenceDate, requireDir, type GlobalOpts } from './common.js';
+import { fmtPct, laOf, metricsAndConfig, openStore, readManifest, referenceDate, requireDir, type GlobalOpts, outRootOf } from './common.js';
 import { computeFor, historyOpt } from './compute.js';
 import { describeLoad, loadOne, reportDir, type LoadOutcome } from './loading.js';
 import { parseFormats, relativeFiles, renderReports } from './rendering.js';
 
 type Opts = GlobalOpts & {
-  data?: string; quarter?: string; asAt?: string; la?: string; format?: string; out: string; audience: Audience;
+  data?: string; quarter?: string; asAt?: string; la?: string; format?: string; out?: string; audience: Audience;
   commentary?: string; history?: string; failOnChange?: boolean; threshold?: string;
 };
 
@@ -61,7 +61,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     const loads: LoadOutcome[] = [];
     for (const [i, m] of members.entries()) {
       if (pool) out.progress(`loading ${i + 1}/${members.length}: ${m.la.name}`);
-      loads.push(await loadOne(out, store, m.dir, m.la, asAt, { outRoot: o.out }));
+      loads.push(await loadOne(out, store, m.dir, m.la, asAt, { outRoot: outRootOf(o, firstConfig) }));
     }
     const ok = members.filter((_, i) => loads[i]!.errors === 0);
     const failed = loads.filter((l) => l.errors > 0);
@@ -82,7 +82,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
       await saveRun(store, run, pool ? 'run --la all' : 'run');
       const d = diffRun(run, last.get(run.la) ?? null, ok[i]!.config.changeThreshold === firstConfig.changeThreshold ? threshold : ok[i]!.config.changeThreshold);
       diffs.push(d);
-      const rd = reportDir(o.out, run.la, asAt);
+      const rd = reportDir(outRootOf(o, firstConfig), run.la, asAt);
       // internal runs: the folder owner-only, like the report itself
       const internal = o.audience === 'internal';
       mkdirSync(rd, { recursive: true, mode: internal ? 0o700 : 0o755 });
@@ -98,10 +98,10 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     const renderer = chromium;
     chromium = null;
     const rendered = await renderReports(out, store, runs.map((run, i) => ({ run, commentary: findCommentary({ file: pool ? undefined : o.commentary, config: ok[i]!.config, dataDir: ok[i]!.dir, asAt }) })), {
-      audience: o.audience, formats, outRoot: o.out, defs, renderer,
+      audience: o.audience, formats, outRoot: outRootOf(o, firstConfig), defs, renderer,
     });
     for (const r of rendered) for (const w of r.warnings) out.warn(`${r.la}: ${w}`);
-    const poolFiles = pool ? writePoolSummary(resolve(o.out), asAt, runs) : [];
+    const poolFiles = pool ? writePoolSummary(outRootOf(o, firstConfig), asAt, runs) : [];
     const moved = diffs.flatMap((d) => d.kpis.filter((k) => k.movedBeyondThreshold).map((k) => ({ la: d.la, id: k.id })));
     const exitCode = failed.length ? ExitCode.DATA : o.failOnChange && moved.length ? ExitCode.KPI_MOVED : ExitCode.OK;
     const data = {

@@ -72,3 +72,6 @@ export async function openStore(o: GlobalOpts, out: Output, config?: LaConfig, r
 
 export const fmtPct = (v: number | null, unit: 'percent' | 'count' = 'percent') =>
   v === null ? 'no data' : unit === 'count' ? String(v) : `${v.toFixed(1)}%`;
+
+/** Output root: --out, else the config's `out`, else ./reports. */
+export const outRootOf = (o: { out?: string }, config?: LaConfig): string => resolve(o.out ?? config?.out ?? 'reports');

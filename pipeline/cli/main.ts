@@ -55,55 +55,47 @@ const program = new Command()
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-common(program.command('validate').description('check an extract and list every problem; changes nothing'))
-  .option('--data <dir>', 'folder of the quarter’s CSV extracts')
-  .option('--as-at <date>', 'reference date: the quarter end (YYYY-MM-DD)')
-  .option('--quarter <q>', 'reference date as a financial-year quarter, e.g. 2025-26-Q2')
-  .option('--la <code>', 'LA: ONS code, DfE number or name')
-  .option('--out <dir>', 'output root (validation report CSV under <out>/<LA>/<date>/)', 'reports')
-  .option('--validation-report <file>', 'where to write the validation report CSV')
+/** Which LA and which quarter: every command that reads or writes a quarter takes these. */
+const quarterOptions = (cmd: Command, laHelp = 'LA: ONS code, DfE number or name') =>
+  cmd
+    .option('--as-at <date>', 'reference date: the quarter end (YYYY-MM-DD)')
+    .option('--quarter <q>', 'reference date as a financial-year quarter, e.g. 2025-26-Q2')
+    .option('--la <code>', laHelp);
+
+/** validate and load: the same options, one changes the store and one does not. */
+const extractCommand = (name: string, description: string) =>
+  quarterOptions(common(program.command(name).description(description)))
+    .option('--data <dir>', 'folder of the quarter’s CSV extracts')
+    .option('--out <dir>', 'output root (validation report CSV under <out>/<LA>/<date>/; default: config `out`, else reports)')
+    .option('--validation-report <file>', 'where to write the validation report CSV');
+
+/** report and run: the rendering options. */
+const renderOptions = (cmd: Command) =>
+  cmd
+    .option('--format <list>', 'html,pdf', 'html,pdf')
+    .option('--out <dir>', 'output root; files go to <out>/<LA>/<date>/ (default: config `out`, else reports)')
+    .addOption(new Option('--audience <a>', 'public (disclosure control, no child data) or internal (officers only)').choices(['public', 'internal']).default('public'))
+    .option('--commentary <file>', 'the analyst’s Markdown commentary (one ## heading per KPI id)')
+    .option('--history <n>', 'recompute this many earlier quarter ends from this extract where none is stored', '0');
+
+extractCommand('validate', 'check an extract and list every problem; changes nothing')
   .action(wrap(async () => (await import('./cmd-load.js')).validateCommand));
 
-common(program.command('load').description('validate an extract and store it as the snapshot for its LA and date (atomic)'))
-  .option('--data <dir>', 'folder of the quarter’s CSV extracts')
-  .option('--as-at <date>', 'reference date: the quarter end (YYYY-MM-DD)')
-  .option('--quarter <q>', 'reference date as a financial-year quarter, e.g. 2025-26-Q2')
-  .option('--la <code>', 'LA: ONS code, DfE number or name')
-  .option('--out <dir>', 'output root (validation report CSV under <out>/<LA>/<date>/)', 'reports')
-  .option('--validation-report <file>', 'where to write the validation report CSV')
+extractCommand('load', 'validate an extract and store it as the snapshot for its LA and date (atomic)')
   .action(wrap(async () => (await import('./cmd-load.js')).loadCommand));
 
-common(program.command('kpis').description('compute every KPI for a stored snapshot (or load --data first)'))
-  .option('--as-at <date>', 'reference date (YYYY-MM-DD)')
-  .option('--quarter <q>', 'reference date as a financial-year quarter')
-  .option('--la <code>', 'LA: ONS code, DfE number or name')
+quarterOptions(common(program.command('kpis').description('compute every KPI for a stored snapshot (or load --data first)')))
   .option('--data <dir>', 'load this extract first')
   .addOption(new Option('--format <f>', 'output format').choices(['json', 'csv', 'table', 'arrow']))
   .option('--history <n>', 'recompute this many earlier quarter ends from this extract where none is stored', '0')
-  .option('--out <dir>', 'output root for the validation report', 'reports')
+  .option('--out <dir>', 'output root for the validation report (default: config `out`, else reports)')
   .action(wrap(async () => (await import('./cmd-kpis.js')).kpisCommand));
 
-common(program.command('report').description('render the panel report (HTML and PDF) and its downloads'))
-  .option('--as-at <date>', 'reference date (YYYY-MM-DD)')
-  .option('--quarter <q>', 'reference date as a financial-year quarter')
-  .option('--la <code>', 'LA: ONS code, DfE number or name')
-  .option('--format <list>', 'html,pdf', 'html,pdf')
-  .option('--out <dir>', 'output root; files go to <out>/<LA>/<date>/', 'reports')
-  .addOption(new Option('--audience <a>', 'public (disclosure control, no child data) or internal (officers only)').choices(['public', 'internal']).default('public'))
-  .option('--commentary <file>', 'the analyst’s Markdown commentary (one ## heading per KPI id)')
-  .option('--history <n>', 'recompute this many earlier quarter ends where none is stored', '0')
+renderOptions(quarterOptions(common(program.command('report').description('render the panel report (HTML and PDF) and its downloads'))))
   .action(wrap(async () => (await import('./cmd-report.js')).reportCommand));
 
-common(program.command('run').description('the quarter in one command: validate, load, compute, compare, render, write downloads'))
+renderOptions(quarterOptions(common(program.command('run').description('the quarter in one command: validate, load, compute, compare, render, write downloads')), 'LA code, or "all" for every LA sub-folder of --data'))
   .option('--data <dir>', 'folder of the extract (or of LA sub-folders with --la all)')
-  .option('--quarter <q>', 'the quarter, e.g. 2025-26-Q2 (or --as-at)')
-  .option('--as-at <date>', 'reference date (YYYY-MM-DD)')
-  .option('--la <code>', 'LA code, or "all" for every LA sub-folder of --data')
-  .option('--format <list>', 'html,pdf', 'html,pdf')
-  .option('--out <dir>', 'output root; files go to <out>/<LA>/<date>/', 'reports')
-  .addOption(new Option('--audience <a>', 'public or internal').choices(['public', 'internal']).default('public'))
-  .option('--commentary <file>', 'the analyst’s Markdown commentary')
-  .option('--history <n>', 'recompute this many earlier quarter ends where none is stored', '0')
   .option('--fail-on-change', 'exit 4 when a KPI moved more than the threshold since the last run of this quarter')
   .option('--threshold <pp>', 'percentage points (or count) for --fail-on-change (default: config changeThreshold, 5)')
   .action(wrap(async () => (await import('./cmd-run.js')).runCommand));

@@ -144,26 +144,34 @@ export async function prepare(store: Store, points: CalcPoint[], opts: EngineOpt
 }
 
 /** Base views materialised by prepare(), in dependency order. */
-export const MATERIALISED = ['ep_seq', 'ep_nt'];
+export const MATERIALISED = [
+  'ep_seq', 'ep_nt', 'care_periods', 'ep_open', 'cla_period', 'cla_spell', 'pc_lookup', 'placement_at_r',
+  'cl_last_episode', 'cl_oc3_flags', 'cl_cohort', 'cl_tracking_cohort',
+  'edu_dob', 'edu_period_start', 'edu_school_age', 'edu_attendance', 'edu_pep_cohort',
+];
 
-const AGE_BAND_SQL = (dob: string) => `CASE
-  WHEN ${dob} IS NULL THEN 'Not known'
-  WHEN age_on(${dob}, m.r) < 5 THEN 'Under 5'
-  WHEN age_on(${dob}, m.r) < 10 THEN '5 to 9'
-  WHEN age_on(${dob}, m.r) < 16 THEN '10 to 15'
-  WHEN age_on(${dob}, m.r) < 18 THEN '16 to 17'
-  WHEN age_on(${dob}, m.r) < 21 THEN '18 to 20'
-  ELSE '21 and over' END`;
-
-const DIM_SQL = (hasDob: boolean): Record<Dimension, string> => ({
-  sex: `CASE upper(h.sex) WHEN '1' THEN 'Male' WHEN 'M' THEN 'Male' WHEN '2' THEN 'Female' WHEN 'F' THEN 'Female' ELSE 'Not known' END`,
-  age_band: AGE_BAND_SQL(hasDob ? 'coalesce(m.dob, h.dob)' : 'h.dob'),
-  ethnicity: `CASE WHEN upper(h.ethnic) IN ('CHNE', 'OOTH') THEN 'Other'
-    WHEN h.ethnic IS NULL OR upper(h.ethnic) IN ('REFU', 'NOBT') THEN 'Not known'
-    WHEN upper(h.ethnic) LIKE 'W%' THEN 'White' WHEN upper(h.ethnic) LIKE 'M%' THEN 'Mixed'
-    WHEN upper(h.ethnic) LIKE 'A%' THEN 'Asian' WHEN upper(h.ethnic) LIKE 'B%' THEN 'Black' ELSE 'Not known' END`,
-  uasc: `CASE WHEN u.child IS NOT NULL THEN 'UASC' ELSE 'Not UASC' END`,
-});
+/**
+ * Breakdown categories, over the columns of the joined member rows `j` (see computeMetric):
+ * sex, ethnic (Header), dob (the member's own or the Header's), age (age_on(dob, r), computed
+ * once per row: the age_on macro expands to a large expression, five times over it made each
+ * breakdown query ten times slower), uasc_child.
+ */
+const DIM_SQL: Record<Dimension, string> = {
+  sex: `CASE upper(j.sex) WHEN '1' THEN 'Male' WHEN 'M' THEN 'Male' WHEN '2' THEN 'Female' WHEN 'F' THEN 'Female' ELSE 'Not known' END`,
+  age_band: `CASE
+  WHEN j.dob IS NULL THEN 'Not known'
+  WHEN j.age < 5 THEN 'Under 5'
+  WHEN j.age < 10 THEN '5 to 9'
+  WHEN j.age < 16 THEN '10 to 15'
+  WHEN j.age < 18 THEN '16 to 17'
+  WHEN j.age < 21 THEN '18 to 20'
+  ELSE '21 and over' END`,
+  ethnicity: `CASE WHEN upper(j.ethnic) IN ('CHNE', 'OOTH') THEN 'Other'
+    WHEN j.ethnic IS NULL OR upper(j.ethnic) IN ('REFU', 'NOBT') THEN 'Not known'
+    WHEN upper(j.ethnic) LIKE 'W%' THEN 'White' WHEN upper(j.ethnic) LIKE 'M%' THEN 'Mixed'
+    WHEN upper(j.ethnic) LIKE 'A%' THEN 'Asian' WHEN upper(j.ethnic) LIKE 'B%' THEN 'Black' ELSE 'Not known' END`,
+  uasc: `CASE WHEN j.uasc_child IS NOT NULL THEN 'UASC' ELSE 'Not UASC' END`,
+};
 
 /** Run one metric over every prepared point: totals and breakdowns. */
 export async function computeMetric(store: Store, def: MetricDef): Promise<{ totals: Aggregate[]; breakdowns: BreakdownAggregate[] }> {
@@ -197,15 +205,17 @@ export async function computeMetric(store: Store, def: MetricDef): Promise<{ tot
 
   let breakdowns: BreakdownAggregate[] = [];
   if (def.breakdowns.length) {
-    const dims = DIM_SQL(cols.has('dob'));
-    const selects = def.breakdowns.map((d) => `${dims[d]} AS ${d}`).join(',\n      ');
+    const dob = cols.has('dob') ? 'coalesce(m.dob, h.dob)' : 'h.dob';
+    const selects = def.breakdowns.map((d) => `${DIM_SQL[d]} AS ${d}`).join(',\n      ');
     const sets = def.breakdowns.map((d) => `(la, as_at, r, ${d})`).join(', ');
     const rows = await store.all<Record<string, unknown>>(`
-      WITH b AS (
-        SELECT m.la, m.as_at, m.r, m.child, m.num, m.den, ${selects}
+      WITH j AS (
+        SELECT m.la, m.as_at, m.r, m.child, m.num, m.den, h.sex, h.ethnic, ${dob} AS dob, age_on(${dob}, m.r) AS age, u.child AS uasc_child
         FROM ${table} m
         LEFT JOIN (SELECT DISTINCT ON (la, as_at, r, child) * FROM hdr) h ON h.la = m.la AND h.as_at = m.as_at AND h.r = m.r AND h.child = m.child
-        LEFT JOIN uasc_c u ON u.la = m.la AND u.as_at = m.as_at AND u.r = m.r AND u.child = m.child)
+        LEFT JOIN uasc_c u ON u.la = m.la AND u.as_at = m.as_at AND u.r = m.r AND u.child = m.child
+      ), b AS (
+        SELECT j.la, j.as_at, j.r, j.child, j.num, j.den, ${selects} FROM j)
       SELECT la, strftime(as_at, '%Y-%m-%d') AS as_at, strftime(r, '%Y-%m-%d') AS r,
         ${def.breakdowns.map((d) => `${d}`).join(', ')},
         sum(num)::DOUBLE AS numerator, sum(den)::DOUBLE AS denominator, count(child) FILTER (WHERE den > 0)::INT AS children

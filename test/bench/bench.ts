@@ -289,8 +289,15 @@ async function main(): Promise<void> {
     const s = join(work, `one-${tag}.duckdb`);
     const c = runChild([CLI, 'run', '--data', l.dir, '--la', l.la, '--as-at', R, '--store', s, '--out', join(work, `out-one-${tag}`), '--json']);
     if (c.status !== 0) throw new Error(`run ${l.la} failed (${c.status}): ${c.stderr.slice(-2000)}`);
-    figures.push({ id: `one_${tag}`, label: `one council end to end, cold (${tag}, ${l.la})`, value: c.wall, cpu: c.cpu, unit: 's', target: '< 5 s', ok: c.wall < 5 });
+    figures.push({ id: `one_${tag}`, label: `one council end to end, cold, new store (${tag}, ${l.la})`, value: c.wall, cpu: c.cpu, unit: 's', target: '< 5 s', ok: c.wall < 5 });
     rss[`one_${tag}`] = c.rssMb;
+    if (tag === 'median') {
+      // the usual case: the council's store already exists (earlier quarters, reference tables)
+      const again = runChild([CLI, 'run', '--data', l.dir, '--la', l.la, '--as-at', R, '--store', s, '--out', join(work, `out-one-${tag}`), '--json']);
+      if (again.status !== 0) throw new Error(`run ${l.la} again failed (${again.status}): ${again.stderr.slice(-2000)}`);
+      figures.push({ id: 'one_median_existing_store', label: `one council end to end, cold, existing store (${l.la})`, value: again.wall, cpu: again.cpu, unit: 's', target: '< 5 s', ok: again.wall < 5 });
+      rss.one_median_existing_store = again.rssMb;
+    }
   }
 
   // 6. the whole pool end to end
