@@ -98,21 +98,22 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     const renderer = chromium;
     chromium = null;
     const rendered = await renderReports(out, store, runs.map((run, i) => ({ run, commentary: findCommentary({ file: pool ? undefined : o.commentary, config: ok[i]!.config, dataDir: ok[i]!.dir, asAt }) })), {
-      audience: o.audience, formats, outRoot: outRootOf(o, firstConfig), defs, renderer,
+      audience: o.audience, formats, outRoot: outRootOf(o, firstConfig), defs, renderer, keepGoing: pool,
     });
     for (const r of rendered) for (const w of r.warnings) out.warn(`${r.la}: ${w}`);
     const poolFiles = pool ? writePoolSummary(outRootOf(o, firstConfig), asAt, runs) : [];
     const moved = diffs.flatMap((d) => d.kpis.filter((k) => k.movedBeyondThreshold).map((k) => ({ la: d.la, id: k.id })));
-    const exitCode = failed.length ? ExitCode.DATA : o.failOnChange && moved.length ? ExitCode.KPI_MOVED : ExitCode.OK;
+    const unpublished = rendered.filter((r) => r.error);
+    const exitCode = failed.length || unpublished.length ? ExitCode.DATA : o.failOnChange && moved.length ? ExitCode.KPI_MOVED : ExitCode.OK;
     const data = {
-      ok: failed.length === 0,
+      ok: failed.length === 0 && unpublished.length === 0,
       command: 'run',
       asAt,
       quarter: runs[0]!.quarter,
       audience: o.audience,
       store: store.path,
       loads: loads.map(({ problems, ...l }) => ({ ...l, problems: problems.slice(0, 1000) })),
-      reports: rendered.map((r) => ({ la: r.la, files: r.files })),
+      reports: rendered.map((r) => ({ la: r.la, files: r.files, ...(r.error ? { error: r.error } : {}) })),
       poolSummary: poolFiles,
       changes: diffs.map((d) => ({
         la: d.la,
@@ -129,7 +130,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
   }
 }
 
-function summary(out: Output, loads: LoadOutcome[], runs: KpiRun[], diffs: RunDiff[], rendered: { la: string; files: string[] }[], poolFiles: string[], pool: boolean, exitCode: number, failOnChange: boolean): string {
+function summary(out: Output, loads: LoadOutcome[], runs: KpiRun[], diffs: RunDiff[], rendered: { la: string; files: string[]; error?: { message: string } }[], poolFiles: string[], pool: boolean, exitCode: number, failOnChange: boolean): string {
   const lines: string[] = [];
   for (const l of loads) {
     if (l.errors || !pool) lines.push(describeLoad(out, l, 'load'));
@@ -152,6 +153,7 @@ function summary(out: Output, loads: LoadOutcome[], runs: KpiRun[], diffs: RunDi
   }
   lines.push('', 'Files written:');
   for (const r of rendered) for (const f of relativeFiles(r.files)) if (/\.(html|pdf)$/.test(f)) lines.push(`  ${f}`);
+  for (const r of rendered) if (r.error) lines.push(out.style(`  ${r.la}: no report: ${r.error.message}`, 'red'));
   lines.push(`  (+ downloads beside each report, and ${DIFF_FILES.join(' / ')} for officers only)`);
   for (const f of relativeFiles(poolFiles)) lines.push(`  ${f}`);
   if (exitCode === ExitCode.KPI_MOVED && failOnChange) lines.push('', out.style('KPIs moved beyond the threshold since the last run (exit code 4).', 'yellow', 'bold'));

@@ -1,6 +1,6 @@
 /** Rendering many reports in one process: one browser, one page, reused for every PDF. */
 import { join } from 'node:path';
-import { usageError } from '../core/errors.js';
+import { CliError, ExitCode, usageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { KpiRun, MetricDef } from '../compute/types.js';
 import { PdfRenderer } from '../render/pdf.js';
@@ -10,12 +10,20 @@ import { reportDir } from './loading.js';
 
 export interface RenderJob { run: KpiRun; commentary: string | null }
 
+export interface RenderResult {
+  la: string;
+  files: string[];
+  warnings: string[];
+  /** A data problem that stopped this report (e.g. the privacy check): its files were deleted. */
+  error?: { message: string; hint: string | null };
+}
+
 export async function renderReports(
   out: Output,
   store: Store,
   jobs: RenderJob[],
-  o: { audience: Audience; formats: Set<'html' | 'pdf'>; outRoot: string; defs: MetricDef[]; renderer?: Promise<PdfRenderer> | null },
-): Promise<{ la: string; files: string[]; warnings: string[] }[]> {
+  o: { audience: Audience; formats: Set<'html' | 'pdf'>; outRoot: string; defs: MetricDef[]; renderer?: Promise<PdfRenderer> | null; keepGoing?: boolean },
+): Promise<RenderResult[]> {
   // Chromium may have been started by the caller at the beginning of the run (it starts in
   // its own process while the extracts load and the KPIs compute); else on first use.
   let renderer: Promise<PdfRenderer> | null = o.formats.has('pdf') ? (o.renderer ?? null) : null;
@@ -33,13 +41,14 @@ export async function renderReports(
     p.catch(() => undefined); // awaited by its publish; never an unhandled rejection meanwhile
     return p;
   };
-  const results: { la: string; files: string[]; warnings: string[] }[] = [];
+  const results: RenderResult[] = [];
   let next: ReturnType<typeof html> | null = null;
   try {
     for (const [i, job] of jobs.entries()) {
       out.progress(`report ${i + 1}/${jobs.length}: ${job.run.laName}`);
       const current = next ?? html(i);
       next = null;
+      try {
       const res = await publish(job.run, {
         html: current,
         onPdf: i + 1 < jobs.length ? () => { next = html(i + 1); } : undefined,
@@ -53,6 +62,12 @@ export async function renderReports(
         onProgress: (m) => out.progress(m),
       });
       results.push({ la: job.run.la, ...res });
+      } catch (err) {
+        // In a pool, one council's data problem (exit 1) does not stop the others' reports.
+        if (!o.keepGoing || !(err instanceof CliError) || err.exitCode !== ExitCode.DATA) throw err;
+        out.warn(`${job.run.laName}: ${err.message}`);
+        results.push({ la: job.run.la, files: [], warnings: [], error: { message: err.message, hint: err.hint ?? null } });
+      }
     }
   } finally {
     if (renderer) await (renderer as Promise<PdfRenderer>).then((r) => r.close()).catch(() => undefined);

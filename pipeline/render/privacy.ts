@@ -10,6 +10,9 @@ export interface Leak { file: string; kind: 'child id' | 'date of birth' | 'post
 const MONTHS = 'January|February|March|April|May|June|July|August|September|October|November|December';
 
 /**
+ * Quarter ends (31 March, 30 June, 30 September, 31 December of any year) are the dates a
+ * report shows for its own reasons (reference dates, DfE years "ending 31 March 2025"), so
+ * they are not treated as birthdays: a child born on a quarter end is not searched for.
  * Child ids shorter than 4 characters, or purely numeric ids of fewer than 6 digits, are too
  * short to tell from ordinary numbers in a report and are not searched for; dates the report
  * shows for its own reasons (reference dates, generation date) are not treated as birthdays.
@@ -44,7 +47,8 @@ export async function findLeaks(store: Store, la: string, texts: { file: string;
       UNION ALL SELECT file, tok, try_strptime(tok, '%d %B %Y')::DATE FROM (SELECT file, unnest(regexp_extract_all(text, '\\b\\d{1,2} (${MONTHS}) \\d{4}\\b')) AS tok FROM pv_text)),
     postcodes AS (SELECT file, unnest(regexp_extract_all(upper(text), '\\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\\b')) AS tok FROM pv_text)
     SELECT DISTINCT t.file, 'child id' AS kind, t.tok AS value FROM tokens t JOIN searchable s ON s.child = t.tok
-    UNION ALL SELECT DISTINCT d.file, 'date of birth', d.tok FROM dates d JOIN dobs b ON b.d = d.d WHERE d.d NOT IN (${own})
+    UNION ALL SELECT DISTINCT d.file, 'date of birth', d.tok FROM dates d JOIN dobs b ON b.d = d.d
+      WHERE d.d NOT IN (${own}) AND strftime(d.d, '%m-%d') NOT IN ('03-31', '06-30', '09-30', '12-31')
     UNION ALL SELECT DISTINCT p.file, 'postcode', p.tok FROM postcodes p JOIN pcs ON pcs.pc = replace(p.tok, ' ', '')
     ORDER BY 1, 2, 3`);
 }

@@ -304,8 +304,10 @@ async function main(): Promise<void> {
   if (!skipPool) {
     log(`pool end to end: run --la all, ${las.length} councils, HTML and PDF`);
     const c = runChild([CLI, 'run', '--data', pool, '--la', 'all', '--as-at', R, '--store', join(work, 'run-all.duckdb'), '--out', join(work, 'out-pool'), '--json']);
-    if (c.status !== 0) throw new Error(`run --la all failed (${c.status}): ${c.stderr.slice(-2000)}`);
-    figures.push({ id: 'pool_run', label: `run --la all, ${las.length} councils (HTML+PDF)`, value: c.wall, cpu: c.cpu, unit: 's', target: '< 300 s', ok: c.wall < 300, note: `${(c.wall / las.length).toFixed(2)} s per council` });
+    // a failed pool run is reported in the table (with its last message), not fatal to the bench
+    const failed = c.status !== 0 ? (c.stderr.split('\n').find((l) => l.startsWith('error:')) ?? `exit ${c.status}`).slice(0, 160) : null;
+    if (failed) log(`run --la all failed (${c.status}): ${failed}`);
+    figures.push({ id: 'pool_run', label: `run --la all, ${las.length} councils (HTML+PDF)`, value: c.wall, cpu: c.cpu, unit: 's', target: '< 300 s', ok: failed ? false : c.wall < 300, note: failed ? `FAILED: ${failed}` : `${(c.wall / las.length).toFixed(2)} s per council` });
     rss.pool_run = c.rssMb;
   }
 
