@@ -194,7 +194,7 @@ describe('corporate-parenting CLI', () => {
     const pool = tempDir('pool-');
     const g = spawnSync(process.execPath, ['dist/data-samples/generate.js', '--pool', '3', '--out', pool, '--as-at', R], { encoding: 'utf8' });
     expect(g.status, g.stderr).toBe(0);
-    const las = readdirSync(pool).filter((f) => statSync(join(pool, f)).isDirectory());
+    const las = readdirSync(pool).filter((f) => statSync(join(pool, f)).isDirectory()).sort();
     const out = tempDir('out-');
     const r = cli(['run', '--data', pool, '--la', 'all', '--as-at', R, '--store', join(tempDir('store-'), 'p.duckdb'), '--out', out, '--format', 'html']);
     expect(r.code, r.stderr).toBe(0);
@@ -202,5 +202,20 @@ describe('corporate-parenting CLI', () => {
     expect(doc.reports).toHaveLength(las.length);
     for (const la of las) expect(readdirSync(join(out, la, R)).some((f) => f.endsWith('.html'))).toBe(true);
     expect(existsSync(join(out, `pool-summary-${R}.csv`))).toBe(true);
+
+    // One council's commentary names a child: that council gets no report, the others do, exit 1.
+    const bad = las[0]!;
+    const extract = existsSync(join(pool, bad, R)) ? join(pool, bad, R) : join(pool, bad);
+    const child = readFileSync(join(extract, 'header.csv'), 'utf8').split('\n')[1]!.split(',')[0]!;
+    writeFileSync(join(extract, 'commentary.md'), `## care_leavers_in_touch_19_21\nWe spoke to ${child} about this.\n`);
+    const out2 = tempDir('out-');
+    const r2 = cli(['run', '--data', pool, '--la', 'all', '--as-at', R, '--store', join(tempDir('store-'), 'p.duckdb'), '--out', out2, '--format', 'html']);
+    expect(r2.code, r2.stderr).toBe(1);
+    const doc2 = r2.json();
+    const failedReport = doc2.reports.find((x: { la: string }) => x.la === bad);
+    expect(failedReport.error.message).toMatch(/child data/);
+    expect(failedReport.error.message).not.toContain(child); // the check never prints the values
+    for (const la of las.slice(1)) expect(readdirSync(join(out2, la, R)).some((f) => f.endsWith('.html'))).toBe(true);
+    expect(existsSync(join(out2, bad, R)) ? readdirSync(join(out2, bad, R)).some((f) => f.endsWith('.html')) : false).toBe(false);
   });
 });

@@ -49,19 +49,19 @@ export async function renderReports(
       const current = next ?? html(i);
       next = null;
       try {
-      const res = await publish(job.run, {
-        html: current,
-        onPdf: i + 1 < jobs.length ? () => { next = html(i + 1); } : undefined,
-        audience: o.audience,
-        formats: o.formats,
-        outDir: reportDir(o.outRoot, job.run.la, job.run.asAt),
-        defs: o.defs,
-        commentary: job.commentary,
-        pdf: o.formats.has('pdf') ? pdf : null,
-        store,
-        onProgress: (m) => out.progress(m),
-      });
-      results.push({ la: job.run.la, ...res });
+        const res = await publish(job.run, {
+          html: current,
+          onPdf: i + 1 < jobs.length ? () => { next = html(i + 1); } : undefined,
+          audience: o.audience,
+          formats: o.formats,
+          outDir: reportDir(o.outRoot, job.run.la, job.run.asAt),
+          defs: o.defs,
+          commentary: job.commentary,
+          pdf: o.formats.has('pdf') ? pdf : null,
+          store,
+          onProgress: (m) => out.progress(m),
+        });
+        results.push({ la: job.run.la, ...res });
       } catch (err) {
         // In a pool, one council's data problem (exit 1) does not stop the others' reports.
         if (!o.keepGoing || !(err instanceof CliError) || err.exitCode !== ExitCode.DATA) throw err;
