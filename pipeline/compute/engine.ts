@@ -173,26 +173,92 @@ const DIM_SQL: Record<Dimension, string> = {
   uasc: `CASE WHEN j.uasc_child IS NOT NULL THEN 'UASC' ELSE 'Not UASC' END`,
 };
 
+export interface MetricAggregates { totals: Aggregate[]; breakdowns: BreakdownAggregate[] }
+
 /** Run one metric over every prepared point: totals and breakdowns. */
-export async function computeMetric(store: Store, def: MetricDef): Promise<{ totals: Aggregate[]; breakdowns: BreakdownAggregate[] }> {
-  const table = `m_${def.id}`;
-  try {
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${def.sql}`);
-  } catch (err) {
-    throw new Error(`metric ${def.id} (${def.file}): ${(err as Error).message}`, { cause: err });
+export async function computeMetric(store: Store, def: MetricDef): Promise<MetricAggregates> {
+  return (await computeMetrics(store, [def]))[0]!;
+}
+
+const REQUIRED = ['la', 'as_at', 'r', 'child', 'num', 'den'];
+const INT_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
+type Columns = Map<string, string>; // column name -> DuckDB type
+
+/** The columns (and types) of these temp tables, in one query. */
+async function columnsOf(store: Store, tables: string[]): Promise<Map<string, Columns>> {
+  const out = new Map<string, Columns>(tables.map((t) => [t, new Map()]));
+  if (!tables.length) return out;
+  if (tables.length === 1) {
+    // one table (a metric on its own): DESCRIBE is cheaper than a scan of the catalogue
+    const rows = await store.all<{ c: string; ty: string }>(`SELECT column_name AS c, column_type AS ty FROM (DESCRIBE ${tables[0]})`);
+    for (const r of rows) out.get(tables[0]!)!.set(r.c, r.ty);
+    return out;
   }
-  const cols = new Set((await store.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE ${table})`)).map((c) => c.column_name));
-  for (const need of ['la', 'as_at', 'r', 'child', 'num', 'den']) {
+  const rows = await store.all<{ t: string; c: string; ty: string }>(`SELECT table_name AS t, column_name AS c, data_type AS ty FROM duckdb_columns()
+    WHERE database_name = 'temp' AND table_name IN (${tables.map(lit).join(', ')}) ORDER BY table_name, column_index`);
+  for (const r of rows) out.get(r.t)?.set(r.c, r.ty);
+  return out;
+}
+
+function requireColumns(def: MetricDef, cols: Columns): void {
+  for (const need of REQUIRED) {
     if (!cols.has(need)) throw new Error(`metric ${def.id}: its SQL must return a column named ${need}`);
   }
-  const unknown = cols.has('unknown') ? 'coalesce(sum(m.unknown), 0)::INT' : '0';
-  const totals = await store.all<Record<string, unknown>>(`
-    SELECT c.la, strftime(c.as_at, '%Y-%m-%d') AS as_at, strftime(c.r, '%Y-%m-%d') AS r,
-      sum(m.num)::DOUBLE AS numerator, sum(m.den)::DOUBLE AS denominator,
-      count(m.child) FILTER (WHERE m.den > 0)::INT AS children, ${unknown} AS unknown, count(m.child)::INT AS members
-    FROM calc c LEFT JOIN ${table} m ON m.la = c.la AND m.as_at = c.as_at AND m.r = c.r
-    GROUP BY ALL ORDER BY 1, 2, 3`);
-  const out: Aggregate[] = totals.map((t) => ({
+}
+
+/**
+ * Member rows that the batched aggregation takes as they are: the key columns of the
+ * contract types and whole-number counts (summed as HUGEINT, exactly as sum() of the column
+ * itself). Any other member table is aggregated on its own, with its own column types.
+ */
+function batchable(cols: Columns): boolean {
+  const is = (c: string, t: string) => cols.get(c) === t;
+  const int = (c: string) => INT_TYPES.has(cols.get(c) ?? '');
+  return is('la', 'VARCHAR') && is('as_at', 'DATE') && is('r', 'DATE') && is('child', 'VARCHAR') && int('num') && int('den')
+    && (!cols.has('unknown') || int('unknown')) && (!cols.has('dob') || is('dob', 'DATE'));
+}
+
+/**
+ * Run these metrics over every prepared point. Each metric's member rows are materialised
+ * (m_<id>), then the totals and breakdowns of all of them come back from ONE aggregate query
+ * over a UNION ALL of the member tables (a kpi_id column tells them apart): the Header and
+ * UASC joins of the breakdowns are planned and run once, not once per metric.
+ */
+export async function computeMetrics(store: Store, defs: MetricDef[], onMetric?: (index: number, def: MetricDef) => void): Promise<MetricAggregates[]> {
+  const tables = defs.map((d) => `m_${d.id}`);
+  try {
+    for (const [i, def] of defs.entries()) {
+      onMetric?.(i, def);
+      try {
+        await store.run(`CREATE OR REPLACE TEMP TABLE ${tables[i]} AS ${def.sql}`);
+      } catch (err) {
+        // the metrics before this one are checked first, as when each ran on its own
+        const cols = await columnsOf(store, tables.slice(0, i));
+        for (let j = 0; j < i; j++) requireColumns(defs[j]!, cols.get(tables[j]!)!);
+        throw new Error(`metric ${def.id} (${def.file}): ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const cols = await columnsOf(store, tables);
+    const out: (MetricAggregates | undefined)[] = defs.map(() => undefined);
+    const batch: number[] = [];
+    for (const [i, def] of defs.entries()) {
+      const c = cols.get(tables[i]!)!;
+      requireColumns(def, c);
+      if (batchable(c)) batch.push(i);
+      else out[i] = await aggregateOne(store, def, tables[i]!, c);
+    }
+    if (batch.length) {
+      const res = await aggregateBatch(store, batch.map((i) => defs[i]!), batch.map((i) => cols.get(tables[i]!)!));
+      batch.forEach((i, k) => (out[i] = res[k]));
+    }
+    return out as MetricAggregates[];
+  } finally {
+    for (const t of tables) await store.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+}
+
+function totalOf(def: MetricDef, t: Record<string, unknown>): Aggregate {
+  return {
     la: t.la as string,
     asAt: t.as_at as string,
     r: t.r as string,
@@ -201,42 +267,105 @@ export async function computeMetric(store: Store, def: MetricDef): Promise<{ tot
     denominator: def.unit === 'count' ? null : ((t.denominator as number | null) ?? 0),
     children: t.children as number,
     unknown: t.unknown as number,
-  }));
+  };
+}
 
+function breakdownOf(def: MetricDef, row: Record<string, unknown>, dimension: Dimension): BreakdownAggregate {
+  return {
+    la: row.la as string,
+    asAt: row.as_at as string,
+    r: row.r as string,
+    kpiId: def.id,
+    dimension,
+    category: row[dimension] as string,
+    numerator: (row.numerator as number | null) ?? 0,
+    denominator: def.unit === 'count' ? null : ((row.denominator as number | null) ?? 0),
+    children: row.children as number,
+    unknown: 0,
+  };
+}
+
+const sortBreakdowns = (rows: BreakdownAggregate[]) =>
+  rows.sort((a, b) => a.la.localeCompare(b.la) || a.r.localeCompare(b.r) || a.dimension.localeCompare(b.dimension) || a.category.localeCompare(b.category));
+
+/** The member rows joined to the Header (sex, ethnicity, date of birth) and UASC, for the breakdowns. */
+function joinedMembers(from: string, dob: string, extra = '', where = ''): string {
+  return `SELECT ${extra}m.la, m.as_at, m.r, m.child, m.num, m.den, h.sex, h.ethnic, ${dob} AS dob, age_on(${dob}, m.r) AS age, u.child AS uasc_child
+        FROM ${from} m
+        LEFT JOIN (SELECT DISTINCT ON (la, as_at, r, child) * FROM hdr) h ON h.la = m.la AND h.as_at = m.as_at AND h.r = m.r AND h.child = m.child
+        LEFT JOIN uasc_c u ON u.la = m.la AND u.as_at = m.as_at AND u.r = m.r AND u.child = m.child ${where}`;
+}
+
+/** All the metrics' totals and breakdowns in one query. */
+async function aggregateBatch(store: Store, defs: MetricDef[], cols: Columns[]): Promise<MetricAggregates[]> {
+  const members = defs.map((def, i) => {
+    const c = cols[i]!;
+    return `SELECT ${lit(def.id)} AS kpi_id, la, as_at, r, child, num::HUGEINT AS num, den::HUGEINT AS den,
+      ${c.has('unknown') ? 'unknown::HUGEINT' : 'NULL::HUGEINT'} AS unknown, ${c.has('dob') ? 'dob' : 'NULL::DATE'} AS dob FROM m_${def.id}`;
+  }).join('\n      UNION ALL ');
+  const dims = [...new Set(defs.flatMap((d) => d.breakdowns))].sort();
+  const withBd = defs.filter((d) => d.breakdowns.length);
+  const dimNull = dims.map((d) => `NULL::VARCHAR AS ${d}`).join(', ');
+  const parts = [`
+    SELECT 0 AS part, k.kpi_id, c.la, c.as_at, c.r${dims.length ? `, ${dimNull}` : ''},
+      sum(m.num)::DOUBLE AS numerator, sum(m.den)::DOUBLE AS denominator,
+      count(m.child) FILTER (WHERE m.den > 0)::INT AS children, coalesce(sum(m.unknown), 0)::INT AS unknown, count(m.child)::INT AS members
+    FROM calc c CROSS JOIN (SELECT unnest([${defs.map((d) => lit(d.id)).join(', ')}]) AS kpi_id) k
+    LEFT JOIN u m ON m.kpi_id = k.kpi_id AND m.la = c.la AND m.as_at = c.as_at AND m.r = c.r
+    GROUP BY k.kpi_id, c.la, c.as_at, c.r`];
+  if (withBd.length) {
+    const sets = dims.map((d) => `(kpi_id, la, as_at, r, ${d})`).join(', ');
+    parts.push(`
+    SELECT 1 AS part, kpi_id, la, as_at, r, ${dims.join(', ')},
+      sum(num)::DOUBLE AS numerator, sum(den)::DOUBLE AS denominator, count(child) FILTER (WHERE den > 0)::INT AS children, 0 AS unknown, 0 AS members
+    FROM (SELECT j.kpi_id, j.la, j.as_at, j.r, j.child, j.num, j.den, ${dims.map((d) => `${DIM_SQL[d]} AS ${d}`).join(',\n        ')}
+      FROM (${joinedMembers('u', 'coalesce(m.dob, h.dob)', 'm.kpi_id, ', `WHERE m.kpi_id IN (${withBd.map((d) => lit(d.id)).join(', ')})`)}) j)
+    GROUP BY GROUPING SETS (${sets})`);
+  }
+  const rows = await store.all<Record<string, unknown>>(`
+    WITH u AS (
+      ${members}
+    )
+    SELECT part, kpi_id, la, strftime(as_at, '%Y-%m-%d') AS as_at, strftime(r, '%Y-%m-%d') AS r${dims.length ? `, ${dims.join(', ')}` : ''},
+      numerator, denominator, children, unknown, members
+    FROM (${parts.join('\n    UNION ALL')})
+    ORDER BY part, kpi_id, la, as_at, r`);
+  const byId = new Map(defs.map((d) => [d.id, { def: d, totals: [] as Aggregate[], breakdowns: [] as BreakdownAggregate[] }]));
+  for (const row of rows) {
+    const m = byId.get(row.kpi_id as string)!;
+    if (row.part === 0) m.totals.push(totalOf(m.def, row));
+    else {
+      const dimension = dims.find((d) => row[d] !== null && row[d] !== undefined)!;
+      if (m.def.breakdowns.includes(dimension)) m.breakdowns.push(breakdownOf(m.def, row, dimension));
+    }
+  }
+  return defs.map((d) => {
+    const m = byId.get(d.id)!;
+    return { totals: m.totals, breakdowns: sortBreakdowns(m.breakdowns) };
+  });
+}
+
+/** One metric's totals and breakdowns over its own member table (any column types). */
+async function aggregateOne(store: Store, def: MetricDef, table: string, cols: Columns): Promise<MetricAggregates> {
+  const unknown = cols.has('unknown') ? 'coalesce(sum(m.unknown), 0)::INT' : '0';
+  const totals = await store.all<Record<string, unknown>>(`
+    SELECT c.la, strftime(c.as_at, '%Y-%m-%d') AS as_at, strftime(c.r, '%Y-%m-%d') AS r,
+      sum(m.num)::DOUBLE AS numerator, sum(m.den)::DOUBLE AS denominator,
+      count(m.child) FILTER (WHERE m.den > 0)::INT AS children, ${unknown} AS unknown, count(m.child)::INT AS members
+    FROM calc c LEFT JOIN ${table} m ON m.la = c.la AND m.as_at = c.as_at AND m.r = c.r
+    GROUP BY ALL ORDER BY 1, 2, 3`);
   let breakdowns: BreakdownAggregate[] = [];
   if (def.breakdowns.length) {
     const dob = cols.has('dob') ? 'coalesce(m.dob, h.dob)' : 'h.dob';
     const selects = def.breakdowns.map((d) => `${DIM_SQL[d]} AS ${d}`).join(',\n      ');
     const sets = def.breakdowns.map((d) => `(la, as_at, r, ${d})`).join(', ');
     const rows = await store.all<Record<string, unknown>>(`
-      WITH j AS (
-        SELECT m.la, m.as_at, m.r, m.child, m.num, m.den, h.sex, h.ethnic, ${dob} AS dob, age_on(${dob}, m.r) AS age, u.child AS uasc_child
-        FROM ${table} m
-        LEFT JOIN (SELECT DISTINCT ON (la, as_at, r, child) * FROM hdr) h ON h.la = m.la AND h.as_at = m.as_at AND h.r = m.r AND h.child = m.child
-        LEFT JOIN uasc_c u ON u.la = m.la AND u.as_at = m.as_at AND u.r = m.r AND u.child = m.child
-      ), b AS (
-        SELECT j.la, j.as_at, j.r, j.child, j.num, j.den, ${selects} FROM j)
-      SELECT la, strftime(as_at, '%Y-%m-%d') AS as_at, strftime(r, '%Y-%m-%d') AS r,
-        ${def.breakdowns.map((d) => `${d}`).join(', ')},
+      WITH j AS (${joinedMembers(table, dob)}),
+      b AS (SELECT j.la, j.as_at, j.r, j.child, j.num, j.den, ${selects} FROM j)
+      SELECT la, strftime(as_at, '%Y-%m-%d') AS as_at, strftime(r, '%Y-%m-%d') AS r, ${def.breakdowns.join(', ')},
         sum(num)::DOUBLE AS numerator, sum(den)::DOUBLE AS denominator, count(child) FILTER (WHERE den > 0)::INT AS children
       FROM b GROUP BY GROUPING SETS (${sets})`);
-    breakdowns = rows.map((row) => {
-      const dimension = def.breakdowns.find((d) => row[d] !== null && row[d] !== undefined)!;
-      return {
-        la: row.la as string,
-        asAt: row.as_at as string,
-        r: row.r as string,
-        kpiId: def.id,
-        dimension,
-        category: row[dimension] as string,
-        numerator: (row.numerator as number | null) ?? 0,
-        denominator: def.unit === 'count' ? null : ((row.denominator as number | null) ?? 0),
-        children: row.children as number,
-        unknown: 0,
-      };
-    });
-    breakdowns.sort((a, b) => a.la.localeCompare(b.la) || a.r.localeCompare(b.r) || a.dimension.localeCompare(b.dimension) || a.category.localeCompare(b.category));
+    breakdowns = sortBreakdowns(rows.map((row) => breakdownOf(def, row, def.breakdowns.find((d) => row[d] !== null && row[d] !== undefined)!)));
   }
-  await store.run(`DROP TABLE IF EXISTS ${table}`);
-  return { totals: out, breakdowns };
+  return { totals: totals.map((t) => totalOf(def, t)), breakdowns };
 }

@@ -7,7 +7,7 @@
 import { previousQuarter, quarterLabel, nowDate, type IsoDate } from '../core/dates.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { lit, type Store } from '../store/store.js';
-import { computeMetric, prepare, type Aggregate, type BreakdownAggregate, type CalcPoint } from './engine.js';
+import { computeMetrics, prepare, type Aggregate, type BreakdownAggregate, type CalcPoint } from './engine.js';
 import { benchmarksFor, NEIGHBOUR_MODEL_LABEL, type LaInfo } from './reference.js';
 import { statusOf, valueOf } from './status.js';
 import type { LaConfig } from './config.js';
@@ -76,9 +76,9 @@ export async function computeRuns(store: Store, defs: MetricDef[], las: { la: La
 
   const totals = new Map<string, Aggregate>();
   const breakdowns = new Map<string, BreakdownAggregate[]>();
+  const results = await computeMetrics(store, defs, (i, def) => opts.onProgress?.(`KPI ${i + 1}/${defs.length}: ${def.id}`));
   for (const [i, def] of defs.entries()) {
-    opts.onProgress?.(`KPI ${i + 1}/${defs.length}: ${def.id}`);
-    const res = await computeMetric(store, def);
+    const res = results[i]!;
     for (const t of res.totals) totals.set(`${def.id}|${key(t.la, t.asAt, t.r)}`, t);
     for (const b of res.breakdowns) {
       if (b.r !== b.asAt) continue; // breakdowns at R only
