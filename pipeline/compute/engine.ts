@@ -181,7 +181,6 @@ export async function computeMetric(store: Store, def: MetricDef): Promise<Metri
 }
 
 const REQUIRED = ['la', 'as_at', 'r', 'child', 'num', 'den'];
-const INT_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
 type Columns = Map<string, string>; // column name -> DuckDB type
 
 /** The columns (and types) of these temp tables, in one query. */
@@ -207,18 +206,6 @@ function requireColumns(def: MetricDef, cols: Columns): void {
 }
 
 /**
- * Member rows that the batched aggregation takes as they are: the key columns of the
- * contract types and whole-number counts (summed as HUGEINT, exactly as sum() of the column
- * itself). Any other member table is aggregated on its own, with its own column types.
- */
-function batchable(cols: Columns): boolean {
-  const is = (c: string, t: string) => cols.get(c) === t;
-  const int = (c: string) => INT_TYPES.has(cols.get(c) ?? '');
-  return is('la', 'VARCHAR') && is('as_at', 'DATE') && is('r', 'DATE') && is('child', 'VARCHAR') && int('num') && int('den')
-    && (!cols.has('unknown') || int('unknown')) && (!cols.has('dob') || is('dob', 'DATE'));
-}
-
-/**
  * Run these metrics over every prepared point. Each metric's member rows are materialised
  * (m_<id>), then the totals and breakdowns of all of them come back from ONE aggregate query
  * over a UNION ALL of the member tables (a kpi_id column tells them apart): the Header and
@@ -239,19 +226,8 @@ export async function computeMetrics(store: Store, defs: MetricDef[], onMetric?:
       }
     }
     const cols = await columnsOf(store, tables);
-    const out: (MetricAggregates | undefined)[] = defs.map(() => undefined);
-    const batch: number[] = [];
-    for (const [i, def] of defs.entries()) {
-      const c = cols.get(tables[i]!)!;
-      requireColumns(def, c);
-      if (batchable(c)) batch.push(i);
-      else out[i] = await aggregateOne(store, def, tables[i]!, c);
-    }
-    if (batch.length) {
-      const res = await aggregateBatch(store, batch.map((i) => defs[i]!), batch.map((i) => cols.get(tables[i]!)!));
-      batch.forEach((i, k) => (out[i] = res[k]));
-    }
-    return out as MetricAggregates[];
+    defs.forEach((def, i) => requireColumns(def, cols.get(tables[i]!)!));
+    return await aggregateAll(store, defs, defs.map((_, i) => cols.get(tables[i]!)!));
   } finally {
     for (const t of tables) await store.run(`DROP TABLE IF EXISTS ${t}`);
   }
@@ -296,12 +272,16 @@ function joinedMembers(from: string, dob: string, extra = '', where = ''): strin
         LEFT JOIN uasc_c u ON u.la = m.la AND u.as_at = m.as_at AND u.r = m.r AND u.child = m.child ${where}`;
 }
 
-/** All the metrics' totals and breakdowns in one query. */
-async function aggregateBatch(store: Store, defs: MetricDef[], cols: Columns[]): Promise<MetricAggregates[]> {
+/**
+ * All the metrics' totals and breakdowns in one query. Member counts are summed as DOUBLE,
+ * the type of every figure that leaves the engine: exact for whole-number counts (up to
+ * 2^53), and a metric whose num/den are fractional is summed as it would be on its own.
+ */
+async function aggregateAll(store: Store, defs: MetricDef[], cols: Columns[]): Promise<MetricAggregates[]> {
   const members = defs.map((def, i) => {
     const c = cols[i]!;
-    return `SELECT ${lit(def.id)} AS kpi_id, la, as_at, r, child, num::HUGEINT AS num, den::HUGEINT AS den,
-      ${c.has('unknown') ? 'unknown::HUGEINT' : 'NULL::HUGEINT'} AS unknown, ${c.has('dob') ? 'dob' : 'NULL::DATE'} AS dob FROM m_${def.id}`;
+    return `SELECT ${lit(def.id)} AS kpi_id, la, as_at, r, child, num::DOUBLE AS num, den::DOUBLE AS den,
+      ${c.has('unknown') ? 'unknown::DOUBLE' : 'NULL::DOUBLE'} AS unknown, ${c.has('dob') ? 'dob' : 'NULL::DATE'} AS dob FROM m_${def.id}`;
   }).join('\n      UNION ALL ');
   const dims = [...new Set(defs.flatMap((d) => d.breakdowns))].sort();
   const withBd = defs.filter((d) => d.breakdowns.length);
@@ -343,29 +323,4 @@ async function aggregateBatch(store: Store, defs: MetricDef[], cols: Columns[]):
     const m = byId.get(d.id)!;
     return { totals: m.totals, breakdowns: sortBreakdowns(m.breakdowns) };
   });
-}
-
-/** One metric's totals and breakdowns over its own member table (any column types). */
-async function aggregateOne(store: Store, def: MetricDef, table: string, cols: Columns): Promise<MetricAggregates> {
-  const unknown = cols.has('unknown') ? 'coalesce(sum(m.unknown), 0)::INT' : '0';
-  const totals = await store.all<Record<string, unknown>>(`
-    SELECT c.la, strftime(c.as_at, '%Y-%m-%d') AS as_at, strftime(c.r, '%Y-%m-%d') AS r,
-      sum(m.num)::DOUBLE AS numerator, sum(m.den)::DOUBLE AS denominator,
-      count(m.child) FILTER (WHERE m.den > 0)::INT AS children, ${unknown} AS unknown, count(m.child)::INT AS members
-    FROM calc c LEFT JOIN ${table} m ON m.la = c.la AND m.as_at = c.as_at AND m.r = c.r
-    GROUP BY ALL ORDER BY 1, 2, 3`);
-  let breakdowns: BreakdownAggregate[] = [];
-  if (def.breakdowns.length) {
-    const dob = cols.has('dob') ? 'coalesce(m.dob, h.dob)' : 'h.dob';
-    const selects = def.breakdowns.map((d) => `${DIM_SQL[d]} AS ${d}`).join(',\n      ');
-    const sets = def.breakdowns.map((d) => `(la, as_at, r, ${d})`).join(', ');
-    const rows = await store.all<Record<string, unknown>>(`
-      WITH j AS (${joinedMembers(table, dob)}),
-      b AS (SELECT j.la, j.as_at, j.r, j.child, j.num, j.den, ${selects} FROM j)
-      SELECT la, strftime(as_at, '%Y-%m-%d') AS as_at, strftime(r, '%Y-%m-%d') AS r, ${def.breakdowns.join(', ')},
-        sum(num)::DOUBLE AS numerator, sum(den)::DOUBLE AS denominator, count(child) FILTER (WHERE den > 0)::INT AS children
-      FROM b GROUP BY GROUPING SETS (${sets})`);
-    breakdowns = sortBreakdowns(rows.map((row) => breakdownOf(def, row, def.breakdowns.find((d) => row[d] !== null && row[d] !== undefined)!)));
-  }
-  return { totals: totals.map((t) => totalOf(def, t)), breakdowns };
 }
