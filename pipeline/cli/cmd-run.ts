@@ -80,7 +80,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     const diffs: RunDiff[] = [];
     for (const [i, run] of runs.entries()) {
       await saveRun(store, run, pool ? 'run --la all' : 'run');
-      const d = diffRun(run, last.get(run.la) ?? null, ok[i]!.config.changeThreshold === firstConfig.changeThreshold ? threshold : ok[i]!.config.changeThreshold);
+      const d = diffRun(run, last.get(run.la) ?? null, o.threshold !== undefined ? threshold : ok[i]!.config.changeThreshold);
       diffs.push(d);
       const rd = reportDir(outRootOf(o, firstConfig), run.la, asAt);
       // internal runs: the folder owner-only, like the report itself
