@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { CliError, ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { IsoDate } from '../core/dates.js';
-import { loadExtract, stageExtract, writeProblemsCsv, type Problem } from '../ingest/ingest.js';
+import { loadExtracts, stageExtract, writeProblemsCsv, type IngestResult, type Problem } from '../ingest/ingest.js';
 import { Store } from '../store/store.js';
 import type { LaInfo } from '../compute/reference.js';
 import { problemsTable, summariseProblems } from './problems.js';
@@ -36,17 +36,34 @@ export async function loadOne(
 ): Promise<LoadOutcome> {
   out.progress(`${opts.dryRun ? 'validating' : 'loading'} ${la.name} (${la.ons}) at ${asAt} from ${dir}`);
   const onProgress = (m: string) => out.progress(m);
-  let res;
   if (opts.dryRun || !store) {
     const mem = await Store.memory();
     try {
-      res = { ...(await stageExtract(mem, dir, { la: la.ons, asAt, onProgress })), loaded: false };
+      const res = { ...(await stageExtract(mem, dir, { la: la.ons, asAt, onProgress })), loaded: false };
+      return outcome(res, dir, la, asAt, opts);
     } finally {
       mem.close();
     }
-  } else {
-    res = await loadExtract(store, dir, { la: la.ons, asAt, onProgress });
   }
+  return (await loadMany(out, store, [{ dir, la }], asAt, opts))[0]!;
+}
+
+/**
+ * Load many extracts (a pool) into the store: staged and checked together in batches, each
+ * extract stored only when it has no error. Writes each one's validation report.
+ */
+export async function loadMany(
+  out: Output,
+  store: Store,
+  extracts: { dir: string; la: LaInfo }[],
+  asAt: IsoDate,
+  opts: { outRoot: string; validationFile?: string },
+): Promise<LoadOutcome[]> {
+  const res = await loadExtracts(store, extracts.map((e) => ({ dir: e.dir, la: e.la.ons, asAt })), { onProgress: (m) => out.progress(m) });
+  return res.map((r, i) => outcome(r, extracts[i]!.dir, extracts[i]!.la, asAt, opts));
+}
+
+function outcome(res: IngestResult & { loaded: boolean }, dir: string, la: LaInfo, asAt: IsoDate, opts: { outRoot: string; validationFile?: string }): LoadOutcome {
   const s = summariseProblems(res.problems);
   let validationReport: string | null = null;
   if (res.problems.length) {

@@ -17,7 +17,7 @@ import { nowDate, type IsoDate } from '../core/dates.js';
 import { TABLES, sqlType, type TableDef } from './contract.js';
 import { problem, sortProblems, type Problem } from './problems.js';
 import { readHeader, scanFile, type EncodingProblem, type ScanResult, type StructureProblem } from './scan.js';
-import { MACROS, colId, crossChecksSql, rowChecks, rowChecksSql, typedExpr } from './rules.js';
+import { MACROS, PROBLEM_COLUMNS, colId, crossChecksSql, rowChecks, rowChecksSql, typedExpr } from './rules.js';
 
 export type { Problem } from './problems.js';
 export { writeProblemsCsv, sortProblems, problemsCsv } from './problems.js';
@@ -114,8 +114,10 @@ interface Candidate {
 async function exec(store: Store, sql: string): Promise<void> {
   if (process.env.CP_INGEST_TIMING !== '1') return store.run(sql);
   const t0 = Date.now();
+  const c0 = process.cpuUsage();
   await store.run(sql);
-  process.stderr.write(`[ingest] ${Date.now() - t0} ms ${sql.replace(/\s+/g, ' ').slice(0, 120)}\n`);
+  const c = process.cpuUsage(c0);
+  process.stderr.write(`[ingest] ${Date.now() - t0} ms (cpu ${Math.round((c.user + c.system) / 1000)} ms) ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
 }
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
@@ -132,24 +134,41 @@ export async function dropStaged(store: Store): Promise<void> {
   for (const t of tables) await store.run(`DROP TABLE IF EXISTS temp.${q(t.name)}`);
 }
 
-/**
- * Recognise, stage and validate an extract folder into TEMP tables (stg_<table>) of this
- * store connection. Nothing persistent is written. Problems come sorted by file, line, rule.
- */
-export async function stageExtract(store: Store, dir: string, opts: IngestOptions): Promise<IngestResult> {
-  const progress = opts.onProgress ?? (() => undefined);
-  const problems: Problem[] = [];
-  const files: ExtractFile[] = [];
-  const rowCounts: Record<string, number> = Object.fromEntries(TABLES.map((t) => [t.table, 0]));
+/** One extract of a batch: a folder holding one council's files at one reference date. */
+export interface ExtractSpec {
+  dir: string;
+  la: string;
+  asAt: IsoDate;
+}
 
-  await dropStaged(store);
-  for (const m of MACROS) await store.run(m);
-  await store.run(`CREATE TEMP TABLE stg_problems (rule VARCHAR, severity VARCHAR, file VARCHAR, line BIGINT, col VARCHAR, child VARCHAR, value VARCHAR, message VARCHAR)`);
-  const createEmptyStaged = async (t: TableDef) => {
-    const cols = t.columns.map((c) => `${colId(c)} ${sqlType(c.type)}`).join(', ');
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${q(`stg_${t.table}`)} (src_file VARCHAR, src_line INTEGER, ${cols})`);
-  };
+/** A batch's extract while it is being staged. */
+interface Ext {
+  i: number;
+  spec: ExtractSpec;
+  problems: Problem[];
+  files: ExtractFile[];
+  rowCounts: Record<string, number>;
+  /** Recognised file per table (ok: may be staged). */
+  byTable: Map<string, Candidate>;
+  /** Tables whose rows are staged. */
+  staged: Set<string>;
+}
 
+/** A staged file: which extract and table its rows belong to, and how they were read. */
+interface Item {
+  ext: Ext;
+  t: TableDef;
+  cand: Candidate;
+  file: ExtractFile;
+  scan: ScanResult;
+  /** Rule group: the extracts of a table that share the same columns and reference date. */
+  rg: number;
+}
+
+/** Recognise the files of one extract folder by their header rows (no data read yet). */
+async function recognise(ext: Ext): Promise<void> {
+  const { problems, files } = ext;
+  const dir = ext.spec.dir;
   const root = resolve(dir);
   let entries: string[] = [];
   if (!existsSync(root) || !statSync(root).isDirectory()) {
@@ -157,8 +176,6 @@ export async function stageExtract(store: Store, dir: string, opts: IngestOption
   } else {
     entries = readdirSync(root).filter((n) => !n.startsWith('.') && !n.startsWith('~$') && !/^readme/i.test(n) && !SKIP_NAMES.test(n)).sort();
   }
-
-  // 1. Recognition by header row
   const candidates: Candidate[] = [];
   for (const name of entries) {
     const abs = join(root, name);
@@ -207,7 +224,6 @@ export async function stageExtract(store: Store, dir: string, opts: IngestOption
     cand.table = t;
     file.table = t.table;
     cand.ok = true;
-    // columns
     const seen = new Map<string, number>();
     cand.names.forEach((n, i) => {
       if (n === '') {
@@ -233,201 +249,422 @@ export async function stageExtract(store: Store, dir: string, opts: IngestOption
       }
     }
   }
-
   // one file per table; required tables present
-  const byTable = new Map<string, Candidate>();
   for (const cand of candidates) {
     if (!cand.table) continue;
-    const prev = byTable.get(cand.table.table);
+    const prev = ext.byTable.get(cand.table.table);
     if (prev) {
       problems.push(problem({ rule: 'duplicate-table', severity: 'error', file: cand.path, line: 1,
         message: `This file and ${prev.path} both look like ${cand.table.label}. An extract has one file per table: remove one, or combine them.` }));
       cand.ok = false;
-    } else byTable.set(cand.table.table, cand);
+    } else ext.byTable.set(cand.table.table, cand);
   }
   for (const t of TABLES) {
-    if (t.required && !byTable.has(t.table)) {
+    if (t.required && !ext.byTable.has(t.table)) {
       problems.push(problem({ rule: 'missing-table', severity: 'error',
         message: `No ${t.label} file was found. The extract must have one: a CSV file whose header row has ${t.columns.filter((c) => c.required).map((c) => c.name).join(', ')}.` }));
     }
   }
+}
 
-  // 2. Stage each recognised file
-  const staged = new Map<string, { chk: string; file: string; present: Set<string> }>();
-  for (const t of TABLES) {
-    const cand = byTable.get(t.table);
-    if (!cand || !cand.ok) {
-      await createEmptyStaged(t);
-      continue;
-    }
-    const file = files.find((f) => f.path === cand.path)!;
-    progress(`reading ${cand.path} (${t.label}, ${(cand.bytes / 1e6).toFixed(1)} MB)`);
-    const res = await stageFile(store, t, cand, problems);
-    if (res.scan) {
-      file.sha256 = res.scan.sha256;
-    }
-    if (!res.ok) {
-      await createEmptyStaged(t);
-      continue;
-    }
-    file.staged = true;
-    staged.set(t.table, { chk: res.chk, file: cand.path, present: new Set(cand.names) });
+/** The byte pass over one recognised file: encoding, CSV structure, line map, SHA-256. */
+async function scan(ext: Ext, cand: Candidate, file: ExtractFile, quick = true): Promise<ScanResult | null> {
+  const n = cand.names.length;
+  const res = await scanFile(cand.abs, n, { fieldsToReader: quick });
+  file.sha256 = res.sha256;
+  if (res.encoding) {
+    ext.problems.push(problem({ rule: 'encoding', severity: 'error', file: cand.path, line: res.encoding.line, message: encodingMessage(res.encoding) }));
+    return null;
   }
+  for (const s of res.structure) {
+    ext.problems.push(problem({ rule: 'csv-structure', severity: 'error', file: cand.path, line: s.line, message: structureMessage(s, n) }));
+  }
+  if (res.structureTotal > res.structure.length) {
+    ext.problems.push(problem({ rule: 'csv-structure', severity: 'error', file: cand.path,
+      message: `${res.structureTotal} rows in all cannot be read; only the first ${res.structure.length} are listed. Check that the file is comma-separated with one header row.` }));
+  }
+  return res;
+}
 
-  // 3. Rules
-  const headerChk = staged.get('header')?.chk ?? null;
+/**
+ * Recognise, stage and validate a batch of extract folders into TEMP tables of this store
+ * connection: `stg_<table>` (every extract's rows, with `ext`, the extract's index in `specs`).
+ * Each table of the whole batch is read with one `read_csv` per header layout and each rule
+ * runs once over the batch, so the cost per statement is paid per batch, not per council.
+ * Nothing persistent is written. Results come in the order of `specs`, problems sorted.
+ */
+export async function stageExtracts(store: Store, specs: ExtractSpec[], opts: { onProgress?: (msg: string) => void } = {}): Promise<IngestResult[]> {
+  return stagePrepared(store, await prepareBatch(specs), opts);
+}
+
+interface Prepared {
+  exts: Ext[];
+  items: Map<string, Item[]>;
+}
+
+/** Recognition and the byte pass of a batch (JS only, no store: may overlap the previous batch's SQL). */
+async function prepareBatch(specs: ExtractSpec[]): Promise<Prepared> {
+  const exts: Ext[] = specs.map((spec, i) => ({
+    i, spec, problems: [], files: [], rowCounts: Object.fromEntries(TABLES.map((t) => [t.table, 0])), byTable: new Map(), staged: new Set(),
+  }));
+  const items = new Map<string, Item[]>(TABLES.map((t) => [t.table, []]));
+  const groupKeys = new Map<string, Map<string, number>>(TABLES.map((t) => [t.table, new Map()]));
+  for (const ext of exts) {
+    await recognise(ext);
+    for (const t of TABLES) {
+      const cand = ext.byTable.get(t.table);
+      if (!cand || !cand.ok) continue;
+      const file = ext.files.find((f) => f.path === cand.path)!;
+      const res = await scan(ext, cand, file);
+      if (!res) continue;
+      const present = t.columns.filter((c) => cand.names.includes(c.name)).map((c) => c.name);
+      const keys = groupKeys.get(t.table)!;
+      const key = `${ext.spec.asAt}|${present.join(',')}`;
+      if (!keys.has(key)) keys.set(key, keys.size);
+      items.get(t.table)!.push({ ext, t, cand, file, scan: res, rg: keys.get(key)! });
+    }
+  }
+  return { exts, items };
+}
+
+async function stagePrepared(store: Store, { exts, items }: Prepared, opts: { onProgress?: (msg: string) => void }): Promise<IngestResult[]> {
+  const progress = opts.onProgress ?? (() => undefined);
+  await dropStaged(store);
+  for (const m of MACROS) await store.run(m);
+  await store.run(`CREATE TEMP TABLE stg_problems (rule VARCHAR, severity VARCHAR, ext INTEGER, tbl VARCHAR, line BIGINT, col VARCHAR, child VARCHAR, value VARCHAR, message VARCHAR)`);
+  await store.run(`CREATE TEMP TABLE stg_files (ext INTEGER, tbl VARCHAR, path VARCHAR)`);
+
+  // 2. Stage each table of the whole batch, then check it
+  const headerExts: number[] = [];
+  const stagedFiles: string[] = [];
+  const stagedItems: Item[] = [];
+  const countSql: string[] = [];
   for (const t of TABLES) {
-    const s = staged.get(t.table);
-    if (!s) continue;
-    progress(`checking ${s.file}`);
-    const rowSql = rowChecksSql(s.chk, s.file, rowChecks(t, s.present, opts.asAt));
-    if (rowSql) await exec(store, rowSql);
-    for (const sql of crossChecksSql(t, s.chk, s.file, s.present, headerChk)) await exec(store, sql);
-    // typed staging table used for the load
-    const cols = t.columns.map((c) => `${s.present.has(c.name) ? `t_${colId(c)}` : 'NULL'}::${sqlType(c.type)} AS ${colId(c)}`).join(', ');
+    const list = items.get(t.table)!;
+    if (!list.length) {
+      const cols = t.columns.map((c) => `${colId(c)} ${sqlType(c.type)}`).join(', ');
+      await store.run(`CREATE TEMP TABLE ${q(`stg_${t.table}`)} (ext INTEGER, src_file VARCHAR, src_line INTEGER, ${cols})`);
+      continue;
+    }
+    const mb = list.reduce((a, it) => a + it.cand.bytes, 0) / 1e6;
+    progress(list.length === 1 ? `reading ${list[0]!.cand.path} (${t.label}, ${mb.toFixed(1)} MB)` : `reading ${list.length} ${t.label} files (${mb.toFixed(1)} MB)`);
+    const staged = await stageTable(store, t, list);
+    for (const it of staged) {
+      it.file.staged = true;
+      it.ext.staged.add(t.table);
+    }
+    stagedFiles.push(...staged.map((it) => `(${it.ext.i}, ${lit(t.table)}, ${lit(it.cand.path)})`));
+    if (t.table === 'header') headerExts.push(...staged.map((it) => it.ext.i));
+    const chk = `stg_chk_${t.table}`;
+    progress(list.length === 1 ? `checking ${list[0]!.cand.path}` : `checking ${t.label}`);
+    // rows skipped while reading: repeated header rows and blank rows
+    await exec(store, `INSERT INTO stg_problems ${PROBLEM_COLUMNS}
+      SELECT CASE WHEN is_header THEN 'repeated-header' ELSE 'empty-row' END, CASE WHEN is_header THEN 'error' ELSE 'warning' END, ext, ${lit(t.table)}, line, NULL, NULL, NULL,
+        CASE WHEN is_header THEN 'This row repeats the header row (the column names). Remove it: files joined together often carry a second header row.'
+          ELSE 'Every value on this row is blank: the row is ignored.' END
+      FROM ${chk} WHERE skip`);
+    // every rule group (extracts with the same columns and reference date) once
+    const groups = new Map<number, Item>();
+    for (const it of staged) if (!groups.has(it.rg)) groups.set(it.rg, it);
+    for (const [rg, it] of groups) {
+      const present = new Set(it.cand.names);
+      const where = groups.size === 1 ? 'true' : `rg = ${rg}`;
+      const rowSql = rowChecksSql(chk, t.table, rowChecks(t, present, it.ext.spec.asAt), where);
+      if (rowSql) await exec(store, rowSql);
+      const header = t.table === 'header' ? null : { chk: 'stg_chk_header', exts: headerExts };
+      for (const sql of crossChecksSql(t, chk, present, where, header)) await exec(store, sql);
+    }
+    // the typed rows used for the load
+    const cols = t.columns.map((c) => `c.t_${colId(c)}::${sqlType(c.type)} AS ${colId(c)}`).join(', ');
     await store.run(`CREATE OR REPLACE TEMP VIEW ${q(`stg_${t.table}`)} AS
-      SELECT ${lit(s.file)}::VARCHAR AS src_file, line::INTEGER AS src_line, ${cols} FROM ${s.chk} WHERE NOT skip`);
-    const n = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM ${q(`stg_${t.table}`)}`);
-    rowCounts[t.table] = n?.n ?? 0;
-    const f = files.find((x) => x.path === s.file)!;
-    f.rows = rowCounts[t.table]!;
-    if (rowCounts[t.table] === 0) {
-      problems.push(problem({ rule: 'empty-table', severity: t.required ? 'error' : 'warning', file: s.file,
+      SELECT c.ext, f.path AS src_file, c.line::INTEGER AS src_line, ${cols}
+      FROM ${chk} c JOIN stg_files f ON f.ext = c.ext AND f.tbl = ${lit(t.table)} WHERE NOT c.skip`);
+    countSql.push(`SELECT ${lit(t.table)} AS tbl, ext, count(*)::INT AS n FROM ${chk} WHERE NOT skip GROUP BY ext`);
+    stagedItems.push(...staged);
+  }
+  if (stagedFiles.length) await store.run(`INSERT INTO stg_files VALUES ${stagedFiles.join(', ')}`);
+  const counts = countSql.length ? await store.all<{ tbl: string; ext: number; n: number }>(countSql.join(' UNION ALL ')) : [];
+  const rowsOf = new Map(counts.map((r) => [`${r.ext}|${r.tbl}`, r.n]));
+  for (const it of stagedItems) {
+    const t = it.t;
+    const n = rowsOf.get(`${it.ext.i}|${t.table}`) ?? 0;
+    it.ext.rowCounts[t.table] = n;
+    it.file.rows = n;
+    if (n === 0) {
+      it.ext.problems.push(problem({ rule: 'empty-table', severity: t.required ? 'error' : 'warning', file: it.cand.path,
         message: t.required
           ? `The ${t.label} file has a header row but no data rows. The extract needs ${t.label} rows: export the file again.`
           : `The ${t.label} file has a header row but no data rows: the table is empty.` }));
     }
   }
 
-  // 4. Collect row problems (capped per rule per file)
-  const rows = await store.all<{ rule: string; severity: string; file: string; line: number | null; col: string | null; child: string | null; value: string | null; message: string; total: number; rn: number }>(`
-    SELECT rule, severity, file, line::BIGINT::DOUBLE AS line, col, child, value, message, total::INT AS total, rn::INT AS rn FROM (
-      SELECT *, row_number() OVER (PARTITION BY file, rule ORDER BY line, col) AS rn, count(*) OVER (PARTITION BY file, rule) AS total
+  // 3. Collect the row problems (capped per rule per file)
+  const fileOf = new Map<string, string>();
+  for (const ext of exts) for (const [tb, cand] of ext.byTable) fileOf.set(`${ext.i}|${tb}`, cand.path);
+  const rows = await store.all<{ rule: string; severity: string; ext: number; tbl: string; line: number | null; col: string | null; child: string | null; value: string | null; message: string; total: number; rn: number }>(`
+    SELECT rule, severity, ext, tbl, line::DOUBLE AS line, col, child, value, message, total::INT AS total, rn::INT AS rn FROM (
+      SELECT *, row_number() OVER (PARTITION BY ext, tbl, rule ORDER BY line, col) AS rn, count(*) OVER (PARTITION BY ext, tbl, rule) AS total
       FROM stg_problems)
     WHERE rn <= ${MAX_ROWS_PER_RULE} OR rn = total
-    ORDER BY file, line, rule`);
+    ORDER BY ext, tbl, line, rule`);
   for (const r of rows) {
+    const ext = exts[r.ext]!;
+    const file = fileOf.get(`${r.ext}|${r.tbl}`) ?? null;
     if (r.rn > MAX_ROWS_PER_RULE) {
-      problems.push(problem({ rule: r.rule, severity: r.severity as Problem['severity'], file: r.file,
+      ext.problems.push(problem({ rule: r.rule, severity: r.severity as Problem['severity'], file,
         message: `${r.total} rows in all have this problem (${r.rule}); only the first ${MAX_ROWS_PER_RULE} are listed. Fix those, then validate again.` }));
       continue;
     }
-    problems.push(problem({ rule: r.rule, severity: r.severity as Problem['severity'], file: r.file, line: r.line === null ? null : Number(r.line),
+    ext.problems.push(problem({ rule: r.rule, severity: r.severity as Problem['severity'], file, line: r.line === null ? null : Number(r.line),
       column: r.col, child: r.child, value: r.value, message: r.message }));
   }
   await store.run('DROP TABLE IF EXISTS temp.stg_problems');
-
-  return { problems: sortProblems(problems), files, rowCounts };
+  return exts.map((e) => ({ problems: sortProblems(e.problems), files: e.files, rowCounts: e.rowCounts }));
 }
 
-async function stageFile(store: Store, t: TableDef, cand: Candidate, problems: Problem[]): Promise<{ ok: boolean; chk: string; scan?: ScanResult }> {
-  const chk = `stg_chk_${t.table}`;
-  const raw = `stg_raw_${t.table}`;
-  const n = cand.names.length;
-  const scan = await scanFile(cand.abs, n);
-  if (scan.encoding) {
-    problems.push(problem({ rule: 'encoding', severity: 'error', file: cand.path, line: scan.encoding.line, message: encodingMessage(scan.encoding) }));
-    return { ok: false, chk, scan };
-  }
-  for (const s of scan.structure) {
-    problems.push(problem({ rule: 'csv-structure', severity: 'error', file: cand.path, line: s.line, message: structureMessage(s, n) }));
-  }
-  if (scan.structureTotal > scan.structure.length) {
-    problems.push(problem({ rule: 'csv-structure', severity: 'error', file: cand.path,
-      message: `${scan.structureTotal} rows in all cannot be read; only the first ${scan.structure.length} are listed. Check that the file is comma-separated with one header row.` }));
-  }
+/** Recognise, stage and validate one extract folder (a batch of one). */
+export async function stageExtract(store: Store, dir: string, opts: IngestOptions): Promise<IngestResult> {
+  return (await stageExtracts(store, [{ dir, la: opts.la, asAt: opts.asAt }], opts))[0]!;
+}
 
-  const columns = `{${cand.names.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ')}}`;
-  // rows to skip, computed while reading: every value blank, or a repeat of the header row
-  const emptyRow = cand.names.map((_, i) => `cp_clean(c${i}) IS NULL`).join(' AND ');
-  const childIdx = cand.names.indexOf('CHILD');
-  const headerRow = `CASE WHEN upper(cp_clean(c${childIdx})) = 'CHILD' THEN ${cand.names.map((nm, i) => `coalesce(upper(cp_clean(c${i})), '') = ${lit(nm)}`).join(' AND ')} ELSE false END`;
-  const read = async (path: string) => {
-    await store.run(`DROP TABLE IF EXISTS temp.${q(`stg_rejects_${t.table}`)}`);
-    await store.run(`DROP TABLE IF EXISTS temp.${q(`stg_rejects_scan_${t.table}`)}`);
-    await exec(store, `CREATE OR REPLACE TEMP TABLE ${raw} AS SELECT *, ${emptyRow} AS is_empty, ${headerRow} AS is_header FROM read_csv(${lit(path)}, columns = ${columns},
-      header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, encoding = 'utf-8',
-      store_rejects = true, rejects_table = ${lit(`stg_rejects_${t.table}`)}, rejects_scan = ${lit(`stg_rejects_scan_${t.table}`)})`);
-    const c = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM ${raw}`);
-    const rej = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM temp.${q(`stg_rejects_${t.table}`)}`);
-    return { rows: c?.n ?? 0, rejects: rej?.n ?? 0 };
-  };
-  let readOk = false;
-  let tmp: string | null = null;
-  try {
-    if (!scan.needsRewrite) {
-      try {
-        const r = await read(cand.abs);
-        readOk = r.rows === scan.goodRows && r.rejects === 0;
-      } catch {
-        readOk = false;
-      }
+/** Column types whose typed value is computed once while reading (parsing them is costly). */
+const STORED_TYPED = new Set(['date', 'int', 'decimal']);
+
+const READ_OPTIONS = `header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, encoding = 'utf-8', filename = true`;
+
+/**
+ * Read every file of one table and define `stg_chk_<table>`: per row, the extract (`ext`), its rule
+ * group (`rg`), the physical line, whether the row is skipped (blank, or a repeated header), and
+ * the raw (r_), trimmed (v_) and typed (t_) values of every contract column. Files that share a
+ * header layout are read by one `read_csv` straight into a typed table; a file that needs a
+ * cleaned copy, or whose rows do not match its byte pass, is read alone from a cleaned copy.
+ * Returns the items whose rows are staged.
+ */
+async function stageTable(store: Store, t: TableDef, list: Item[]): Promise<Item[]> {
+  interface Raw { table: string; names: string[]; files: { item: Item; fidx: number; off: number }[] }
+  const raws: Raw[] = [];
+  const alone: Item[] = [];
+  let reads = 0; // names each read's raw and rejects tables
+
+  /** read_csv of `paths` into a typed raw table; per path: rows read, rejected, first rowid. */
+  const read = async (table: string, names: string[], paths: string[]) => {
+    const columns = `{${names.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ')}}`;
+    const emptyRow = names.map((_, i) => `cp_clean(c${i}) IS NULL`).join(' AND ');
+    const childIdx = names.indexOf('CHILD');
+    const headerRow = `CASE WHEN upper(cp_clean(c${childIdx})) = 'CHILD' THEN ${names.map((nm, i) => `coalesce(upper(cp_clean(c${i})), '') = ${lit(nm)}`).join(' AND ')} ELSE false END`;
+    const idxOf = new Map(names.map((nm, i) => [nm, i] as const));
+    // stored: the raw values, and the typed values that are costly to compute (dates, numbers);
+    // the check view derives the rest (materialising strings is the dominant cost of a read)
+    const sel: string[] = [paths.length === 1 ? '0 AS fidx' : `(list_position([${paths.map(lit).join(', ')}], filename) - 1)::INTEGER AS fidx`,
+      `${emptyRow} AS is_empty`, `${headerRow} AS is_header`];
+    for (const c of t.columns) {
+      const i = idxOf.get(c.name);
+      if (i === undefined) continue;
+      sel.push(`c${i} AS r_${colId(c)}`);
+      if (STORED_TYPED.has(c.type)) sel.push(`${typedExpr(c, `cp_clean(c${i})`)} AS t_${colId(c)}`);
     }
-    if (!readOk) {
-      // a cleaned copy: header and readable records only, LF line ends (same line map)
-      tmp = mkdtempSync(join(tmpdir(), 'cp-ingest-'));
+    // rejects tables are named after the raw table (stg_ prefix: dropped with the staging)
+    const rejects = `${table}_rejects`, rejectsScan = `${table}_rejects_scan`;
+    await exec(store, `CREATE OR REPLACE TEMP TABLE ${q(table)} AS SELECT ${sel.join(', ')}
+      FROM read_csv([${paths.map(lit).join(', ')}], columns = ${columns}, ${READ_OPTIONS},
+        store_rejects = true, rejects_table = ${lit(rejects)}, rejects_scan = ${lit(rejectsScan)})`);
+    const counts = await store.all<{ fidx: number | null; filename: string | null; n: number; lo: number; hi: number }>(
+      `SELECT fidx, NULL AS filename, count(*)::INT AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi FROM ${q(table)} GROUP BY fidx
+       UNION ALL
+       SELECT NULL, s.file_path, -count(*)::INT, 0, 0 FROM temp.${q(rejects)} r JOIN temp.${q(rejectsScan)} s USING (scan_id, file_id) GROUP BY s.file_path`);
+    const out = paths.map(() => ({ rows: 0, rejects: 0, contiguous: true, lo: 0 }));
+    for (const c of counts) {
+      if (c.filename === null) {
+        if (c.fidx !== null && out[c.fidx]) out[c.fidx] = { ...out[c.fidx]!, rows: c.n, contiguous: c.hi - c.lo + 1 === c.n, lo: c.lo };
+        continue;
+      }
+      const k = paths.indexOf(c.filename);
+      if (k >= 0) out[k]!.rejects = -c.n;
+      else out.forEach((o) => (o.rejects += -c.n)); // unattributed: distrust every file
+    }
+    return out;
+  };
+  const good = (it: Item, r: { rows: number; rejects: number; contiguous: boolean }) => r.rows === it.scan.goodRows && r.rejects === 0 && r.contiguous;
+
+  // files that share a header layout: one read (a path appears once per read)
+  const layouts = new Map<string, Item[]>();
+  for (const it of list) {
+    if (it.scan.needsRewrite) {
+      alone.push(it);
+      continue;
+    }
+    const key = it.cand.names.join('\u0001');
+    const g = layouts.get(key) ?? layouts.set(key, []).get(key)!;
+    if (g.some((x) => x.cand.abs === it.cand.abs)) alone.push(it);
+    else g.push(it);
+  }
+  for (const g of layouts.values()) {
+    const table = `stg_raw_${t.table}_${reads++}`;
+    let res: Awaited<ReturnType<typeof read>> | null = null;
+    try {
+      res = await read(table, g[0]!.cand.names, g.map((it) => it.cand.abs));
+    } catch {
+      res = null;
+    }
+    const raw: Raw = { table, names: g[0]!.cand.names, files: [] };
+    g.forEach((it, k) => {
+      if (res && good(it, res[k]!)) raw.files.push({ item: it, fidx: k, off: res[k]!.lo });
+      else alone.push(it);
+    });
+    if (res) raws.push(raw);
+  }
+  // alone: a cleaned copy (header and readable records only, LF line ends: same line map)
+  for (const it of alone) {
+    if (it.scan.fieldsUnchecked) {
+      // the reader disagreed with the quick byte pass: the exact pass finds and reports why
+      it.ext.problems = it.ext.problems.filter((p) => !(p.file === it.cand.path && p.rule === 'csv-structure'));
+      const full = await scan(it.ext, it.cand, it.file, false);
+      if (!full) continue;
+      it.scan = full;
+    }
+    const table = `stg_raw_${t.table}_${reads++}`;
+    const tmp = mkdtempSync(join(tmpdir(), 'cp-ingest-'));
+    try {
       const copy = join(tmp, 'clean.csv');
       const fh = await open(copy, 'w', 0o600);
       try {
-        await scanFile(cand.abs, n, { rewriteTo: fh });
+        await scanFile(it.cand.abs, it.cand.names.length, { rewriteTo: fh });
       } finally {
         await fh.close();
       }
+      let r;
       try {
-        const r = await read(copy);
-        readOk = r.rows === scan.goodRows && r.rejects === 0;
+        r = (await read(table, it.cand.names, [copy]))[0]!;
       } catch (err) {
-        readOk = false;
-        problems.push(problem({ rule: 'csv-structure', severity: 'error', file: cand.path,
+        it.ext.problems.push(problem({ rule: 'csv-structure', severity: 'error', file: it.cand.path,
           message: `The file cannot be read as CSV (${err instanceof Error ? err.message.split('\n')[0] : String(err)}). Save it as "CSV UTF-8 (Comma delimited)".` }));
-        return { ok: false, chk, scan };
+        continue;
       }
+      if (!good(it, r)) {
+        it.ext.problems.push(problem({ rule: 'csv-structure', severity: 'error', file: it.cand.path,
+          message: 'The file cannot be read reliably as CSV (the rows found do not match its line structure). Save it as "CSV UTF-8 (Comma delimited)" and check the quoting of values.' }));
+        await store.run(`DROP TABLE IF EXISTS temp.${q(table)}`);
+        continue;
+      }
+      raws.push({ table, names: it.cand.names, files: [{ item: it, fidx: 0, off: r.lo }] });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
-  } finally {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  }
-  if (!readOk) {
-    problems.push(problem({ rule: 'csv-structure', severity: 'error', file: cand.path,
-      message: 'The file cannot be read reliably as CSV (the rows found do not match its line structure). Save it as "CSV UTF-8 (Comma delimited)" and check the quoting of values.' }));
-    return { ok: false, chk, scan };
   }
 
-  await store.run(`DROP TABLE IF EXISTS temp.${q(`stg_rejects_${t.table}`)}`);
-  await store.run(`DROP TABLE IF EXISTS temp.${q(`stg_rejects_scan_${t.table}`)}`);
-
-  // line map: from row index k on, line = k + 2 + delta (materialised only when needed)
-  let lineExpr = 'rowid + 2';
-  if (scan.starts.length > 0) {
-    await store.conn.run(`CREATE OR REPLACE TEMP TABLE stg_linemap AS SELECT unnest($1::INTEGER[]) AS k, unnest($2::INTEGER[]) AS d`,
-      [listValue(scan.starts), listValue(scan.deltas)], [LIST(INTEGER), LIST(INTEGER)]);
-    await store.run(`CREATE OR REPLACE TEMP TABLE stg_rawl AS SELECT r.*, r.idx + 2 + coalesce(m.d, 0) AS line
-      FROM (SELECT rowid AS idx, * FROM ${raw}) r ASOF LEFT JOIN stg_linemap m ON r.idx >= m.k`);
-    await store.run(`DROP TABLE temp.${raw}`);
-    await store.run(`DROP TABLE temp.stg_linemap`);
-    await store.run(`ALTER TABLE temp.stg_rawl RENAME TO ${raw}`);
-    lineExpr = 'line';
+  // the file map and the line map (from row index k of a file on, line = k + 2 + d)
+  const fmap = `stg_fmap_${t.table}`, linemap = `stg_linemap_${t.table}`;
+  const fmapRows = raws.flatMap((r, ri) => r.files.map((f) => `(${ri}, ${f.fidx}, ${f.item.ext.i}, ${f.item.rg}, ${f.off})`));
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${fmap} AS SELECT raw::INTEGER AS raw, fidx::INTEGER AS fidx, ext::INTEGER AS ext, rg::INTEGER AS rg, off::BIGINT AS off
+    FROM (VALUES ${fmapRows.length ? fmapRows.join(', ') : '(0, 0, 0, 0, 0)'}) v(raw, fidx, ext, rg, off)${fmapRows.length ? '' : ' WHERE false'}`);
+  const mapped = raws.flatMap((r) => r.files.map((f) => f.item));
+  const withMap = mapped.filter((it) => it.scan.starts.length > 0);
+  if (withMap.length) {
+    const exts: number[] = [], ks: number[] = [], ds: number[] = [];
+    for (const it of withMap) {
+      it.scan.starts.forEach((k, j) => {
+        exts.push(it.ext.i);
+        ks.push(k);
+        ds.push(it.scan.deltas[j]!);
+      });
+    }
+    await store.conn.run(`CREATE OR REPLACE TEMP TABLE ${linemap} AS SELECT unnest($1::INTEGER[]) AS ext, unnest($2::INTEGER[]) AS k, unnest($3::INTEGER[]) AS d`,
+      [listValue(exts), listValue(ks), listValue(ds)], [LIST(INTEGER), LIST(INTEGER), LIST(INTEGER)]);
   }
-
-  // the check view: raw, trimmed and typed values of every contract column
-  const idxOf = new Map(cand.names.map((nm, i) => [nm, i] as const));
-  const sel: string[] = [`(${lineExpr})::BIGINT AS line`, 'is_empty', 'is_header', 'is_empty OR is_header AS skip'];
-  for (const c of t.columns) {
-    const i = idxOf.get(c.name);
-    const id = colId(c);
-    const rawCol = i === undefined ? 'NULL::VARCHAR' : `c${i}`;
-    sel.push(`${rawCol} AS r_${id}`, `cp_clean(${rawCol}) AS v_${id}`, `${typedExpr(c, `cp_clean(${rawCol})`)} AS t_${id}`);
+  const selects = raws.map((r, ri) => {
+    const values = t.columns.map((c) => {
+      const id = colId(c);
+      if (!r.names.includes(c.name)) return `NULL::VARCHAR AS r_${id}, NULL::VARCHAR AS v_${id}, NULL::${sqlType(c.type)} AS t_${id}`;
+      const typed = STORED_TYPED.has(c.type) ? `c.t_${id}` : typedExpr(c, `cp_clean(c.r_${id})`);
+      return `c.r_${id}, cp_clean(c.r_${id}) AS v_${id}, ${typed} AS t_${id}`;
+    }).join(', ');
+    const idx = '(c.rowid - m.off)';
+    const line = withMap.length ? `(${idx} + 2 + coalesce(lm.d, 0))::BIGINT` : `(${idx} + 2)::BIGINT`;
+    const lineJoin = withMap.length ? ` ASOF LEFT JOIN ${linemap} lm ON lm.ext = m.ext AND ${idx} >= lm.k` : '';
+    return `SELECT m.ext, m.rg, ${line} AS line, c.is_empty, c.is_header, c.is_empty OR c.is_header AS skip, ${values}
+      FROM ${q(r.table)} c JOIN ${fmap} m ON m.raw = ${ri} AND m.fidx = c.fidx${lineJoin}`;
+  });
+  if (!selects.length) {
+    const cols = t.columns.flatMap((c) => [`NULL::VARCHAR AS r_${colId(c)}`, `NULL::VARCHAR AS v_${colId(c)}`, `NULL::${sqlType(c.type)} AS t_${colId(c)}`]).join(', ');
+    selects.push(`SELECT NULL::INTEGER AS ext, NULL::INTEGER AS rg, NULL::BIGINT AS line, false AS is_empty, false AS is_header, false AS skip, ${cols} WHERE false`);
   }
-  await exec(store, `CREATE OR REPLACE TEMP TABLE ${chk} AS SELECT ${sel.join(', ')} FROM ${raw}`);
-  await store.run(`DROP TABLE IF EXISTS temp.${raw}`);
+  await store.run(`CREATE OR REPLACE TEMP VIEW ${q(`stg_chk_${t.table}`)} AS ${selects.join('\nUNION ALL\n')}`);
+  return mapped.sort((a, b) => a.ext.i - b.ext.i);
+}
 
-  const f = lit(cand.path);
-  await store.run(`INSERT INTO stg_problems (rule, severity, file, line, col, child, value, message)
-    SELECT 'repeated-header', 'error', ${f}, line, NULL, NULL, NULL, 'This row repeats the header row (the column names). Remove it: files joined together often carry a second header row.'
-    FROM ${chk} WHERE is_header`);
-  await store.run(`INSERT INTO stg_problems (rule, severity, file, line, col, child, value, message)
-    SELECT 'empty-row', 'warning', ${f}, line, NULL, NULL, NULL, 'Every value on this row is blank: the row is ignored.'
-    FROM ${chk} WHERE is_empty AND NOT is_header`);
-  return { ok: true, chk, scan };
+/** Batches of extracts of about this many bytes are staged together (bounds memory at any scale). */
+const BATCH_BYTES = 64e6;
+
+function batches(specs: ExtractSpec[]): ExtractSpec[][] {
+  const out: ExtractSpec[][] = [];
+  let cur: ExtractSpec[] = [];
+  let bytes = 0;
+  for (const s of specs) {
+    let b = 0;
+    try {
+      for (const f of readdirSync(s.dir)) b += statSync(join(s.dir, f)).size;
+    } catch {
+      /* a missing folder is reported by stageExtracts */
+    }
+    if (cur.length && bytes + b > BATCH_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(s);
+    bytes += b;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/**
+ * Stage and validate the extracts; every extract without an error replaces its snapshot
+ * (la, as_at). Extracts are staged in batches of about 64 MB, and each batch is stored in one
+ * transaction: every snapshot of it, or none. An extract with errors is not stored and changes
+ * nothing; the others of its batch are stored.
+ */
+export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { onProgress?: (msg: string) => void } = {}): Promise<(IngestResult & { loaded: boolean })[]> {
+  const out: (IngestResult & { loaded: boolean })[] = [];
+  const all = batches(specs);
+  // the byte pass of batch N+1 (JS) runs while DuckDB stages and stores batch N
+  let next: Promise<Prepared> | null = all.length ? prepareBatch(all[0]!) : null;
+  for (const [bi, batch] of all.entries()) {
+    if (all.length > 1) opts.onProgress?.(`batch ${bi + 1}/${all.length}: ${batch.length} extract(s)`);
+    const prepared = await next!;
+    next = bi + 1 < all.length ? prepareBatch(all[bi + 1]!) : null;
+    next?.catch(() => undefined); // reported when awaited
+    const res = await stagePrepared(store, prepared, opts);
+    const ok = res.map((r) => !r.problems.some((p) => p.severity === 'error'));
+    const okIdx = ok.flatMap((v, i) => (v ? [i] : []));
+    if (okIdx.length) {
+      opts.onProgress?.(okIdx.length === 1 ? 'storing the snapshot' : `storing ${okIdx.length} snapshots`);
+      const loadedAt = nowDate().toISOString().replace('T', ' ').replace('Z', '');
+      await store.run(`CREATE OR REPLACE TEMP TABLE stg_load (ext INTEGER, la VARCHAR, as_at DATE)`);
+      await store.run(`INSERT INTO stg_load VALUES ${okIdx.map((i) => `(${i}, ${lit(batch[i]!.la)}, DATE ${lit(batch[i]!.asAt)})`).join(', ')}`);
+      await store.transaction(async () => {
+        for (const t of TABLES) {
+          await exec(store, `DELETE FROM main.${t.table} USING stg_load l WHERE ${t.table}.la = l.la AND ${t.table}.as_at = l.as_at`);
+          const cols = t.columns.map((c) => colId(c)).join(', ');
+          await exec(store, `INSERT INTO main.${t.table} (la, as_at, src_file, src_line, ${cols})
+            SELECT l.la, l.as_at, s.src_file, s.src_line, ${t.columns.map((c) => `s.${colId(c)}`).join(', ')}
+            FROM temp.${q(`stg_${t.table}`)} s JOIN stg_load l ON l.ext = s.ext`);
+        }
+        await store.run(`DELETE FROM main.snapshots USING stg_load l WHERE snapshots.la = l.la AND snapshots.as_at = l.as_at`);
+        const values = okIdx.map((i) => {
+          const r = res[i]!;
+          const spec = batch[i]!;
+          const warnings = r.problems.length;
+          const filesJson = JSON.stringify(r.files.map((f) => ({ path: f.path, table: f.table, bytes: f.bytes, sha256: f.sha256, rows: f.rows })));
+          return `(${lit(spec.la)}, DATE ${lit(spec.asAt)}, TIMESTAMP ${lit(loadedAt)}, ${lit(resolve(spec.dir))}, ${lit(filesJson)}, ${lit(JSON.stringify(r.rowCounts))}, ${warnings})`;
+        });
+        await store.run(`INSERT INTO main.snapshots (la, as_at, loaded_at, source, files, row_counts, warnings) VALUES ${values.join(', ')}`);
+      });
+    }
+    await dropStaged(store);
+    res.forEach((r, i) => out.push({ ...r, loaded: ok[i]! }));
+  }
+  return out;
 }
 
 /**
@@ -435,29 +672,5 @@ async function stageFile(store: Store, t: TableDef, cand: Candidate, problems: P
  * in one transaction. With errors nothing is written and `loaded` is false.
  */
 export async function loadExtract(store: Store, dir: string, opts: IngestOptions): Promise<IngestResult & { loaded: boolean }> {
-  const res = await stageExtract(store, dir, opts);
-  const errors = res.problems.filter((p) => p.severity === 'error').length;
-  if (errors > 0) {
-    await dropStaged(store);
-    return { ...res, loaded: false };
-  }
-  const warnings = res.problems.length - errors;
-  const la = lit(opts.la);
-  const asAt = `DATE ${lit(opts.asAt)}`;
-  const loadedAt = nowDate().toISOString().replace('T', ' ').replace('Z', '');
-  const filesJson = JSON.stringify(res.files.map((f) => ({ path: f.path, table: f.table, bytes: f.bytes, sha256: f.sha256, rows: f.rows })));
-  opts.onProgress?.('storing the snapshot');
-  await store.transaction(async () => {
-    for (const t of TABLES) {
-      await store.run(`DELETE FROM main.${t.table} WHERE la = ${la} AND as_at = ${asAt}`);
-      const cols = t.columns.map((c) => colId(c)).join(', ');
-      await store.run(`INSERT INTO main.${t.table} (la, as_at, src_file, src_line, ${cols})
-        SELECT ${la}, ${asAt}, src_file, src_line, ${cols} FROM temp.${q(`stg_${t.table}`)} ORDER BY src_line`);
-    }
-    await store.run(`DELETE FROM main.snapshots WHERE la = ${la} AND as_at = ${asAt}`);
-    await store.run(`INSERT INTO main.snapshots (la, as_at, loaded_at, source, files, row_counts, warnings)
-      VALUES (${la}, ${asAt}, TIMESTAMP ${lit(loadedAt)}, ${lit(resolve(dir))}, ${lit(filesJson)}, ${lit(JSON.stringify(res.rowCounts))}, ${warnings})`);
-  });
-  await dropStaged(store);
-  return { ...res, loaded: true };
+  return (await loadExtracts(store, [{ dir, la: opts.la, asAt: opts.asAt }], opts))[0]!;
 }

@@ -125,7 +125,7 @@ export function rowChecks(t: TableDef, present: Set<string>, asAt: string): Chec
         break;
     }
     if (c.type === 'text' || c.type === 'postcode') {
-      out.push({ rule: 'formula-like-value', severity: 'warning', column: N, when: `regexp_matches(${v}, '^[=+@]')`, value: r,
+      out.push({ rule: 'formula-like-value', severity: 'warning', column: N, when: `left(${v}, 1) IN ('=', '+', '@')`, value: r,
         message: lit(`${N} starts with = + or @, which a spreadsheet may run as a formula. It is loaded as plain text; check where the value came from.`) });
     }
   }
@@ -172,51 +172,61 @@ export function rowChecks(t: TableDef, present: Set<string>, asAt: string): Chec
   return out;
 }
 
-/** One INSERT that runs every row check of a table in a single scan. */
-export function rowChecksSql(chk: string, file: string, checks: Check[]): string | null {
+/** Columns of the staging problems table (ext: the extract's index in the batch, tbl: its table). */
+export const PROBLEM_COLUMNS = '(rule, severity, ext, tbl, line, col, child, value, message)';
+
+/**
+ * One INSERT that runs every row check of a table in a single scan, over the rows of the check
+ * table that `where` selects (the extracts that share these checks).
+ */
+export function rowChecksSql(chk: string, tbl: string, checks: Check[], where = 'true'): string | null {
   if (checks.length === 0) return null;
   const items = checks.map((c) => `CASE WHEN ${c.when} THEN {'rule': ${lit(c.rule)}, 'severity': ${lit(c.severity)}, 'col': ${c.column === null ? 'NULL::VARCHAR' : lit(c.column)}, 'value': ${c.value}::VARCHAR, 'message': ${c.message}} END`);
-  return `INSERT INTO stg_problems (rule, severity, file, line, col, child, value, message)
-    SELECT rule, severity, ${lit(file)}, line, col, child, value, message FROM (
-      SELECT line, v_child AS child, unnest(list_filter([${items.join(',\n')}], x -> x IS NOT NULL), recursive := true)
-      FROM ${chk} WHERE NOT skip)`;
+  return `INSERT INTO stg_problems ${PROBLEM_COLUMNS}
+    SELECT rule, severity, ext, ${lit(tbl)}, line, col, child, value, message FROM (
+      SELECT ext, line, v_child AS child, unnest(list_filter([${items.join(',\n')}], x -> x IS NOT NULL), recursive := true)
+      FROM ${chk} WHERE NOT skip AND (${where}) AND (${checks.map((c) => `(${c.when})`).join(' OR ')}))`;
 }
 
-/** Checks across rows of one table, or against the Header. */
-export function crossChecksSql(t: TableDef, chk: string, file: string, present: Set<string>, headerChk: string | null): string[] {
+/**
+ * Checks across rows of one table, or against the Header, within each extract (`ext`), over the
+ * rows `where` selects. `headerExts`: the extracts whose Header is staged in `headerChk`.
+ */
+export function crossChecksSql(t: TableDef, chk: string, present: Set<string>, where: string, header: { chk: string; exts: number[] } | null): string[] {
   const out: string[] = [];
-  const ins = `INSERT INTO stg_problems (rule, severity, file, line, col, child, value, message)`;
-  const f = lit(file);
+  const ins = `INSERT INTO stg_problems ${PROBLEM_COLUMNS}`;
+  const tb = lit(t.table);
+  const rows = `(SELECT * FROM ${chk} WHERE NOT skip AND (${where}))`;
   if (t.table === 'header') {
-    out.push(`${ins} SELECT 'duplicate-child', 'error', ${f}, line, 'CHILD', v_child, r_child,
+    out.push(`${ins} SELECT 'duplicate-child', 'error', ext, ${tb}, line, 'CHILD', v_child, r_child,
         'CHILD ' || v_child || ' is already in the Header on line ' || first_line || '. The Header has one row per child: remove or merge the duplicate.'
-      FROM (SELECT line, v_child, r_child, min(line) OVER (PARTITION BY v_child) AS first_line FROM ${chk} WHERE NOT skip AND v_child IS NOT NULL)
+      FROM (SELECT ext, line, v_child, r_child, min(line) OVER (PARTITION BY ext, v_child) AS first_line FROM ${rows} WHERE v_child IS NOT NULL)
       WHERE line > first_line`);
   }
   if (t.table === 'episodes' && present.has('DEC')) {
-    out.push(`${ins} SELECT 'episode-overlap', 'error', ${f}, line, 'DECOM', v_child, r_decom,
+    out.push(`${ins} SELECT 'episode-overlap', 'error', ext, ${tb}, line, 'DECOM', v_child, r_decom,
         CASE WHEN prev_v_dec IS NULL
           THEN 'This episode starts on ' || cp_dmy(t_decom) || ' but the previous episode of this child (line ' || prev_line || ', DECOM ' || cp_dmy(prev_decom) || ') is still open (no DEC). Only the latest episode may be open: fill in DEC and REC of the earlier episode.'
           ELSE 'This episode starts on ' || cp_dmy(t_decom) || ', before the previous episode of this child (line ' || prev_line || ') ended on ' || cp_dmy(prev_t_dec) || '. Episodes of one child must not overlap: check DECOM here and DEC on line ' || prev_line || '.' END
-      FROM (SELECT line, v_child, r_decom, t_decom,
+      FROM (SELECT ext, line, v_child, r_decom, t_decom,
               lag(line) OVER w AS prev_line, lag(t_decom) OVER w AS prev_decom, lag(v_dec) OVER w AS prev_v_dec, lag(t_dec) OVER w AS prev_t_dec
-            FROM ${chk} WHERE NOT skip AND v_child IS NOT NULL AND t_decom IS NOT NULL
-            WINDOW w AS (PARTITION BY v_child ORDER BY t_decom, line))
+            FROM ${rows} WHERE v_child IS NOT NULL AND t_decom IS NOT NULL
+            WINDOW w AS (PARTITION BY ext, v_child ORDER BY t_decom, line))
       WHERE prev_line IS NOT NULL AND (prev_v_dec IS NULL OR (prev_t_dec IS NOT NULL AND t_decom < prev_t_dec))`);
     if (present.has('REC')) {
-      out.push(`${ins} SELECT 'x1-gap', 'error', ${f}, c.line, 'REC', c.v_child, c.r_rec,
+      out.push(`${ins} SELECT 'x1-gap', 'error', c.ext, ${tb}, c.line, 'REC', c.v_child, c.r_rec,
           'REC is X1 (the episode ends and a new one starts the same day) but no episode of this child starts on ' || cp_dmy(c.t_dec) || '. Add the episode that starts that day, or correct REC.'
-        FROM ${chk} c
-        WHERE NOT c.skip AND c.t_rec = 'X1' AND c.t_dec IS NOT NULL AND c.v_child IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM ${chk} n WHERE NOT n.skip AND n.v_child = c.v_child AND n.t_decom = c.t_dec)`);
+        FROM ${rows} c
+        WHERE c.t_rec = 'X1' AND c.t_dec IS NOT NULL AND c.v_child IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ${chk} n WHERE NOT n.skip AND n.ext = c.ext AND n.v_child = c.v_child AND n.t_decom = c.t_dec)`);
     }
   }
-  if (headerChk && t.kind === '903' && t.table !== 'header') {
-    out.push(`${ins} SELECT 'child-not-in-header', 'error', ${f}, c.line, 'CHILD', c.v_child, c.r_child,
+  if (header && header.exts.length && t.kind === '903' && t.table !== 'header') {
+    out.push(`${ins} SELECT 'child-not-in-header', 'error', c.ext, ${tb}, c.line, 'CHILD', c.v_child, c.r_child,
         'CHILD ' || c.v_child || ' is not in the Header file. Every child in the ${t.label} table needs a Header row: add the child to the Header, or check the identifier.'
-      FROM ${chk} c
-      WHERE NOT c.skip AND c.v_child IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM ${headerChk} h WHERE NOT h.skip AND h.v_child = c.v_child)`);
+      FROM ${rows} c
+      WHERE c.v_child IS NOT NULL AND c.ext IN (${header.exts.join(', ')})
+        AND NOT EXISTS (SELECT 1 FROM ${header.chk} h WHERE NOT h.skip AND h.ext = c.ext AND h.v_child = c.v_child)`);
   }
   return out;
 }

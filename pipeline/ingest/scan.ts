@@ -135,6 +135,8 @@ export interface ScanResult {
   needsRewrite: boolean;
   /** Physical lines in the file. */
   lines: number;
+  /** Field counts of some lines were left to the reader (scanFile's fieldsToReader). */
+  fieldsUnchecked: boolean;
 }
 
 // byte classes
@@ -187,11 +189,25 @@ function incompleteTail(b: Uint8Array): number {
  * Scan a whole file. `columns` is the number of header fields. When `rewriteTo` is given,
  * write a cleaned copy there: header and good records only, each ended by LF.
  */
-export async function scanFile(path: string, columns: number, opts: { rewriteTo?: FileHandle } = {}): Promise<ScanResult> {
+export async function scanFile(
+  path: string,
+  columns: number,
+  opts: {
+    rewriteTo?: FileHandle;
+    /** tests: the byte loop only */
+    noFastPath?: boolean;
+    /**
+     * Leave field counts of unquoted lines to the CSV reader (strict mode rejects a wrong count):
+     * such lines are taken as good rows, and `fieldsUnchecked` is set. When the reader then finds
+     * fewer rows or rejects one, scan again without this option for the exact problems.
+     */
+    fieldsToReader?: boolean;
+  } = {},
+): Promise<ScanResult> {
   const fh = await open(path, 'r');
   const hash = opts.rewriteTo ? null : createHash('sha256');
   const res: ScanResult = {
-    bytes: 0, sha256: '', encoding: null, structure: [], structureTotal: 0, goodRows: 0, starts: [], deltas: [], needsRewrite: false, lines: 0,
+    bytes: 0, sha256: '', encoding: null, structure: [], structureTotal: 0, goodRows: 0, starts: [], deltas: [], needsRewrite: false, lines: 0, fieldsUnchecked: false,
   };
   const out = opts.rewriteTo;
   let outBuf = Buffer.alloc(out ? CHUNK * 2 : 0);
@@ -217,6 +233,8 @@ export async function scanFile(path: string, columns: number, opts: { rewriteTo?
   let line = 1; // physical line at the current byte
   let state = S_FIELD_START;
   let fields = 1;
+  let fieldsUnknown = false; // fieldsToReader: this record's field count was not counted
+  let sampledBad = false; // fieldsToReader: a sampled line had the wrong field count
   let recStartLine = 1;
   let recEmpty = true;
   let recBad: StructureProblem['kind'] | null = null;
@@ -238,7 +256,7 @@ export async function scanFile(path: string, columns: number, opts: { rewriteTo?
     } else if (recEmpty) {
       // blank line: skipped by the reader too
       if (out) outLen = recOutStart;
-    } else if (recBad === null && fields === columns) {
+    } else if (recBad === null && (fields === columns || fieldsUnknown)) {
       const k = res.goodRows++;
       const delta = recStartLine - 2 - k;
       if (delta !== lastDelta) {
@@ -259,6 +277,7 @@ export async function scanFile(path: string, columns: number, opts: { rewriteTo?
       if (out) outLen = recOutStart;
     }
     fields = 1;
+    fieldsUnknown = false;
     recEmpty = true;
     recBad = null;
     state = S_FIELD_START;
@@ -291,6 +310,59 @@ export async function scanFile(path: string, columns: number, opts: { rewriteTo?
       if (!isUtf8(body)) {
         limit = firstInvalidUtf8(body);
         invalid = { kind: 'invalid-utf8', line: 0, byte: body[limit] };
+      }
+      // Fast path (the usual chunk): no quote, CR or NUL byte and not inside a quoted value, so
+      // a record is a line and only commas and LFs matter. Same result as the loop below.
+      if (!out && !opts.noFastPath && (state === S_FIELD_START || state === S_UNQUOTED)) {
+        const part = body.subarray(startAt, limit);
+        if (part.indexOf(0x22) < 0 && part.indexOf(0x0d) < 0 && part.indexOf(0x00) < 0) {
+          if (opts.fieldsToReader) {
+            // line by line (memchr): every non-blank line is a record with the header's field count
+            res.fieldsUnchecked = true;
+            let p = 0;
+            for (;;) {
+              const nl = part.indexOf(0x0a, p);
+              if (nl < 0) {
+                if (p < part.length) {
+                  recEmpty = false;
+                  fieldsUnknown = true;
+                }
+                break;
+              }
+              if (nl > p) recEmpty = false;
+              if ((line & 63) === 0 && recEmpty === false && !sampleCommas(part, p, nl, columns)) {
+                // a sampled line has the wrong field count: the file is not clean, scan it exactly
+                sampledBad = true;
+                break;
+              }
+              fieldsUnknown = true;
+              lf++;
+              endRecord();
+              line++;
+              recStartLine = line;
+              p = nl + 1;
+            }
+          } else for (let i = 0; i < part.length; i++) {
+            const c = part[i]!;
+            if (c === 0x2c) {
+              fields++;
+              recEmpty = false;
+            } else if (c === 0x0a) {
+              lf++;
+              endRecord();
+              line++;
+              recStartLine = line;
+            } else recEmpty = false;
+          }
+          if (sampledBad) break;
+          if (!recEmpty) state = S_UNQUOTED;
+          if (invalid) {
+            invalid.line = line;
+            res.encoding = invalid;
+            break;
+          }
+          continue;
+        }
       }
       for (let i = startAt; i < limit; i++) {
         const c = body[i]!;
@@ -400,6 +472,14 @@ export async function scanFile(path: string, columns: number, opts: { rewriteTo?
   } finally {
     await fh.close();
   }
+  if (sampledBad) return scanFile(path, columns, { ...opts, fieldsToReader: false });
   res.sha256 = hash ? hash.digest('hex') : '';
   return res;
+}
+
+/** Whether the line part[from, to) (no quotes) has `columns` fields. */
+function sampleCommas(part: Uint8Array, from: number, to: number, columns: number): boolean {
+  let fields = 1;
+  for (let i = from; i < to; i++) if (part[i] === 0x2c) fields++;
+  return fields === columns;
 }

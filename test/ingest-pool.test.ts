@@ -1,0 +1,123 @@
+/**
+ * A pool is staged in batches (one read_csv per table and header layout, each rule once over the
+ * batch). Whatever shares a batch, every extract must give exactly what it gives loaded alone:
+ * the same stored rows (values, src_file, src_line), the same snapshot record, the same problems.
+ * The extracts below differ in the ways that take the batch off its fast path: another column
+ * order, CRLF line ends, quoted line breaks and blank lines (line map), a row with a missing
+ * value (the reader rejects it: exact re-scan and cleaned copy), rule errors (not stored), two
+ * reference dates (rule groups), a missing optional table, and the same folder given twice.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../pipeline/store/store.js';
+import { loadExtract, loadExtracts, stageExtracts, type ExtractSpec } from '../pipeline/ingest/ingest.js';
+import { TABLES } from '../pipeline/ingest/contract.js';
+import { ROOT } from '../pipeline/core/paths.js';
+
+const SAMPLE = join(ROOT, 'data-samples', 'extracts', 'E09000015');
+const tmp = mkdtempSync(join(tmpdir(), 'ingest-pool-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function copy(name: string, asAt = '2026-09-30'): string {
+  const dir = join(tmp, name);
+  cpSync(join(SAMPLE, asAt), dir, { recursive: true });
+  return dir;
+}
+const lines = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8').trimEnd().split('\n');
+const write = (dir: string, f: string, ls: string[], eol = '\n') => writeFileSync(join(dir, f), ls.join(eol) + eol);
+
+/** Move column `from` to the front of every line (no quoted commas in the samples). */
+function reorder(dir: string, f: string, from: number) {
+  write(dir, f, lines(dir, f).map((l) => {
+    const v = l.split(',');
+    const [x] = v.splice(from, 1);
+    return [x, ...v].join(',');
+  }));
+}
+
+let specs: ExtractSpec[];
+
+beforeAll(() => {
+  const plain = copy('plain');
+  const reordered = copy('reordered');
+  reorder(reordered, 'episodes.csv', 7); // DEC first
+  reorder(reordered, 'header.csv', 2);
+  write(reordered, 'pep.csv', lines(reordered, 'pep.csv'), '\r\n');
+  const quoted = copy('quoted');
+  const ep = lines(quoted, 'episodes.csv');
+  const i = 5;
+  ep[i] = ep[i]!.replace(/,([^,]*)$/, ',"URN\nwith a line break"'); // URN spans two lines
+  ep.splice(9, 0, ''); // a blank line (skipped without a problem)
+  write(quoted, 'episodes.csv', ep);
+  const short = copy('short-row');
+  const rv = lines(short, 'reviews.csv');
+  rv[3] = rv[3]!.split(',').slice(0, -1).join(','); // one value missing: the reader rejects the row
+  write(short, 'reviews.csv', rv);
+  const broken = copy('broken');
+  const ep2 = lines(broken, 'episodes.csv');
+  const v = ep2[2]!.split(',');
+  [v[1], v[7]] = ['01/01/2025', '01/01/2024']; // DEC before DECOM
+  ep2[2] = v.join(',');
+  write(broken, 'episodes.csv', ep2);
+  const older = copy('older', '2026-06-30');
+  unlinkSync(join(older, 'missing.csv'));
+  specs = [
+    { dir: plain, la: 'E09000015', asAt: '2026-09-30' },
+    { dir: reordered, la: 'E09000001', asAt: '2026-09-30' },
+    { dir: quoted, la: 'E09000002', asAt: '2026-09-30' },
+    { dir: short, la: 'E09000003', asAt: '2026-09-30' },
+    { dir: broken, la: 'E09000004', asAt: '2026-09-30' },
+    { dir: older, la: 'E09000005', asAt: '2026-06-30' },
+    { dir: plain, la: 'E09000006', asAt: '2026-09-30' }, // the same folder again
+  ];
+});
+
+async function contents(store: Store) {
+  const out: Record<string, unknown> = {};
+  for (const t of TABLES) {
+    out[t.table] = await store.all(`SELECT * FROM main.${t.table} ORDER BY la, as_at, src_line`);
+  }
+  out.snapshots = await store.all(`SELECT la, as_at, source, files, row_counts, warnings FROM main.snapshots ORDER BY la, as_at`);
+  return JSON.parse(JSON.stringify(out, (_, x) => (typeof x === 'bigint' ? Number(x) : x)));
+}
+
+describe('staging a pool in one batch', () => {
+  it('stores and reports for each extract exactly what loading it alone does', async () => {
+    const pooled = await Store.memory();
+    const alone = await Store.memory();
+    try {
+      const together = await loadExtracts(pooled, specs);
+      const separate = [];
+      for (const s of specs) separate.push(await loadExtract(alone, s.dir, { la: s.la, asAt: s.asAt }));
+      expect(together.map((r) => r.loaded)).toEqual([true, true, true, false, false, true, true]);
+      expect(together).toEqual(separate);
+      expect(await contents(pooled)).toEqual(await contents(alone));
+      // the cases did what they are for
+      expect(separate[3]!.problems.filter((p) => p.severity === 'error').map((p) => [p.rule, p.file, p.line])).toEqual([['csv-structure', 'reviews.csv', 4]]);
+      expect(separate[4]!.problems.filter((p) => p.severity === 'error').map((p) => p.rule)).toContain('episode-dates');
+      const quotedRows = await pooled.all<{ src_line: number; urn: string }>(`SELECT src_line, urn FROM main.episodes WHERE la = 'E09000002' AND src_line BETWEEN 5 AND 12 ORDER BY src_line`);
+      expect(quotedRows.map((r) => r.src_line)).toEqual([5, 6, 8, 9, 10, 12]); // line 7 continues 6; line 11 is blank
+      expect(quotedRows[1]!.urn).toBe('URN\nwith a line break');
+    } finally {
+      pooled.close();
+      alone.close();
+    }
+  });
+
+  it('stages each extract of a batch with the same problems as alone, without storing', async () => {
+    const pooled = await Store.memory();
+    const alone = await Store.memory();
+    try {
+      const together = await stageExtracts(pooled, specs);
+      for (const [i, s] of specs.entries()) {
+        expect(together[i]).toEqual((await stageExtracts(alone, [s]))[0]);
+      }
+      expect(await pooled.one(`SELECT count(*)::INT AS n FROM main.episodes`)).toEqual({ n: 0 });
+    } finally {
+      pooled.close();
+      alone.close();
+    }
+  });
+});
