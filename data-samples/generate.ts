@@ -31,6 +31,8 @@ const USAGE = `Usage: generate [options]
   --la CODE        one LA by ONS code, DfE code or name (default ${DEFAULT_LA}, Harrow)
   --cla N          children looked after at the latest R (default ${DEFAULT_CLA} for one LA)
   --pool N|all     N councils (the first N current LAs in la_codes.csv), realistic sizes
+  --scale X        with --pool: multiply every council's size by X (e.g. 2.4 gives ~2 million
+                   episode rows for all councils, the national history's order of size)
   --derived        add the DfE-derived PL_DISTANCE, PL_LA, PL_LOCATION episode columns
   --no-edges       leave out the scripted edge-case children
   --reference DIR  folder with la_codes.csv and postcode_sectors.csv
@@ -46,6 +48,7 @@ function main(): void {
       la: { type: 'string' },
       cla: { type: 'string' },
       pool: { type: 'string' },
+      scale: { type: 'string' },
       derived: { type: 'boolean', default: false },
       'no-edges': { type: 'boolean', default: false },
       reference: { type: 'string' },
@@ -77,12 +80,15 @@ function main(): void {
     const n = pool === 'all' ? ref.las.length : int('pool', pool, 0);
     if (n < 1 || n > ref.las.length) throw new Error(`--pool must be 1..${ref.las.length} or all`);
     const sizes = poolSizes(ref, seed, publishedClaCounts(refDir));
+    const scale = values.scale === undefined ? 1 : Number(values.scale);
+    if (!(scale > 0 && scale <= 20)) throw new Error(`--scale must be a number above 0 and at most 20, got ${values.scale}`);
     for (const la of ref.las.slice(0, n)) {
-      const targetCla = sizes.get(la.ons)!;
+      const targetCla = Math.max(8, Math.round(sizes.get(la.ons)! * scale));
       // Edge-case actors would dominate a small LA, so only larger councils get them.
       jobs.push({ la, targetCla, edges: !values['no-edges'] && targetCla >= 150 });
     }
   } else {
+    if (values.scale !== undefined) throw new Error('--scale goes with --pool');
     const la = findLa(ref, values.la ?? DEFAULT_LA);
     jobs.push({ la, targetCla: int('cla', values.cla, DEFAULT_CLA), edges: !values['no-edges'] });
   }

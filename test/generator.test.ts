@@ -2,6 +2,7 @@
 // of kpis.md in every committed sample quarter, and pool sizes.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -605,5 +606,23 @@ describe('synthetic 903 generator', () => {
       expect(homes.filter((u) => u === la.ons).length / homes.length).toBeGreaterThan(0.6);
     }
     expect(Math.max(...counts)).toBeGreaterThan(4 * Math.min(...counts));
+  });
+
+  it('pool --scale X: every council X times its size (the bench\'s national-size history)', () => {
+    const gen = join(process.cwd(), 'dist', 'data-samples', 'generate.js');
+    const cla = (scale: string | null) => {
+      const args = [gen, '--pool', '2', '--out', join(tmp, `scale-${scale}`), '--as-at', '2026-09-30', ...(scale ? ['--scale', scale] : [])];
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return [...r.stderr.matchAll(/: (\d+) CLA,/g)].map((m) => Number(m[1]));
+    };
+    const base = cla(null);
+    const doubled = cla('2');
+    expect(base).toHaveLength(2);
+    doubled.forEach((n, i) => expect(n / base[i]!).toBeGreaterThan(1.6));
+    doubled.forEach((n, i) => expect(n / base[i]!).toBeLessThan(2.4));
+    const bad = spawnSync(process.execPath, [gen, '--pool', '1', '--scale', 'big', '--out', join(tmp, 'bad')], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--scale must be a number/);
   });
 });

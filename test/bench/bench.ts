@@ -213,9 +213,26 @@ function machine() {
   return { nproc: cpus().length, cpu: cpus()[0]?.model ?? '', memTotalGb: +(totalmem() / 2 ** 30).toFixed(1), memFreeGb: +(freemem() / 2 ** 30).toFixed(1), free, node: process.version, loadavgStart: loadavg().map((x) => +x.toFixed(2)) };
 }
 
+/** The pool's size: MB of CSV and episode rows (lines of the episodes files less their headers). */
+function poolSize(dirs: string[]): { csvMb: number; episodeRows: number } {
+  let bytes = 0, rows = 0;
+  for (const d of dirs) {
+    for (const f of readdirSync(d).filter((x) => x.endsWith('.csv'))) {
+      const p = join(d, f);
+      bytes += statSync(p).size;
+      if (f === 'episodes.csv') {
+        const b = readFileSync(p);
+        for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) rows++;
+        rows--;
+      }
+    }
+  }
+  return { csvMb: Math.round(bytes / 1e6), episodeRows: rows };
+}
+
 async function main(): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('Usage: npm run bench [-- --councils N] [--skip-pool-run] [--reports N]\n');
+    process.stdout.write('Usage: npm run bench [-- --councils N] [--scale X] [--skip-pool-run] [--reports N]\n');
     return;
   }
   const councils = arg('--councils') ? Number(arg('--councils')) : null;
@@ -223,21 +240,25 @@ async function main(): Promise<void> {
   const m = machine();
   process.stderr.write(`bench: ${m.nproc} CPUs, ${m.memTotalGb} GB, node ${m.node}, load average ${m.loadavgStart.join(' ')}\n`);
 
-  // 1. the pool data (generated once, git-ignored)
-  if (!existsSync(FULL_POOL) || readdirSync(FULL_POOL).length < 100) {
-    process.stderr.write('bench: generating the pool of every council (once, into bench-data/pool)\n');
-    rmSync(FULL_POOL, { recursive: true, force: true });
-    const g = spawnSync(process.execPath, [join(ROOT, 'dist', 'data-samples', 'generate.js'), '--pool', 'all', '--out', FULL_POOL, '--as-at', R], { stdio: 'inherit', cwd: ROOT });
+  // 1. the pool data (generated once, git-ignored); --scale X: every council X times its size
+  const scale = arg('--scale') ? Number(arg('--scale')) : null;
+  const full = scale ? join(BENCH_DIR, `pool-scale-${scale}`) : FULL_POOL;
+  if (!existsSync(full) || readdirSync(full).length < 100) {
+    process.stderr.write(`bench: generating the pool of every council (once, into ${full})\n`);
+    rmSync(full, { recursive: true, force: true });
+    const g = spawnSync(process.execPath, [join(ROOT, 'dist', 'data-samples', 'generate.js'), '--pool', 'all', '--out', full, '--as-at', R, ...(scale ? ['--scale', String(scale)] : [])], { stdio: 'inherit', cwd: ROOT });
     if (g.status !== 0) throw new Error('generating the pool failed');
   }
-  let pool = FULL_POOL;
+  let pool = full;
   if (councils) {
-    pool = join(BENCH_DIR, `pool-${councils}`);
+    pool = join(BENCH_DIR, `pool-${councils}${scale ? `-scale-${scale}` : ''}`);
     rmSync(pool, { recursive: true, force: true });
     mkdirSync(pool, { recursive: true });
-    for (const la of readdirSync(FULL_POOL).sort().slice(0, councils)) symlinkSync(join(FULL_POOL, la), join(pool, la));
+    for (const la of readdirSync(full).sort().slice(0, councils)) symlinkSync(join(full, la), join(pool, la));
   }
   const las = poolDirs(pool);
+  const size = poolSize(las.map((l) => l.dir));
+  process.stderr.write(`bench: ${las.length} councils, ${size.csvMb} MB of CSV, ${size.episodeRows} episode rows\n`);
   const work = join(BENCH_DIR, 'work');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -333,9 +354,9 @@ async function main(): Promise<void> {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const end = loadavg().map((x) => +x.toFixed(2));
-  process.stdout.write(`\n${m.nproc} CPUs (${m.cpu}), ${m.memTotalGb} GB RAM, node ${m.node}; load average ${m.loadavgStart.join(' ')} at start, ${end.join(' ')} at end; ${las.length} councils\n\n`);
+  process.stdout.write(`\n${m.nproc} CPUs (${m.cpu}), ${m.memTotalGb} GB RAM, node ${m.node}; load average ${m.loadavgStart.join(' ')} at start, ${end.join(' ')} at end; ${las.length} councils, ${size.csvMb} MB of CSV, ${size.episodeRows} episode rows\n\n`);
   process.stdout.write([line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n') + '\n');
-  writeFileSync(RESULTS, `${JSON.stringify({ at: new Date().toISOString(), councils: las.length, machine: { ...m, loadavgEnd: end }, figures, raw: { load: load.res, floorLoad: floorLoad.res, kpis1: k1.res, kpis8: k8.res, render: rd.res } }, null, 2)}\n`);
+  writeFileSync(RESULTS, `${JSON.stringify({ at: new Date().toISOString(), councils: las.length, scale: scale ?? 1, data: size, machine: { ...m, loadavgEnd: end }, figures, raw: { load: load.res, floorLoad: floorLoad.res, kpis1: k1.res, kpis8: k8.res, render: rd.res } }, null, 2)}\n`);
   process.stdout.write(`\nFigures written to ${resolve(RESULTS)}\n`);
 }
 
