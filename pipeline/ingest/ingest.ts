@@ -117,7 +117,7 @@ async function exec(store: Store, sql: string): Promise<void> {
   const c0 = process.cpuUsage();
   await store.run(sql);
   const c = process.cpuUsage(c0);
-  process.stderr.write(`[ingest] ${Date.now() - t0} ms (cpu ${Math.round((c.user + c.system) / 1000)} ms) ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
+  process.stderr.write(`[ingest] ${Date.now() - t0} ms (cpu ${Math.round((c.user + c.system) / 1000)} ms) ${sql.replace(/\s+/g, ' ').slice(0, 140)}\n`);
 }
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;

@@ -185,7 +185,7 @@ export function rowChecksSql(chk: string, tbl: string, checks: Check[], where = 
   return `INSERT INTO stg_problems ${PROBLEM_COLUMNS}
     SELECT rule, severity, ext, ${lit(tbl)}, line, col, child, value, message FROM (
       SELECT ext, line, v_child AS child, unnest(list_filter([${items.join(',\n')}], x -> x IS NOT NULL), recursive := true)
-      FROM ${chk} WHERE NOT skip AND (${where}) AND (${checks.map((c) => `(${c.when})`).join(' OR ')}))`;
+      FROM ${chk} WHERE NOT skip AND (${where}))`;
 }
 
 /**
