@@ -9,12 +9,12 @@ import { lastRunResults, saveRun } from '../compute/kpis.js';
 import { resolveLa, type LaInfo } from '../compute/reference.js';
 import { STATUS_LABEL, type KpiRun } from '../compute/types.js';
 import { findCommentary, type Audience } from '../render/publish.js';
-import { PdfRenderer } from '../render/pdf.js';
+import type { RenderPool } from '../render/pool.js';
 import type { CommandResult } from './main.js';
 import { fmtPct, laOf, metricsAndConfig, openStore, readManifest, referenceDate, requireDir, type GlobalOpts, outRootOf } from './common.js';
 import { computeFor, historyOpt } from './compute.js';
-import { describeLoad, loadOne, reportDir, type LoadOutcome } from './loading.js';
-import { parseFormats, relativeFiles, renderReports } from './rendering.js';
+import { describeLoad, loadMany, loadOne, reportDir, type LoadOutcome } from './loading.js';
+import { parseFormats, prepareRender, relativeFiles, renderReports } from './rendering.js';
 
 type Opts = GlobalOpts & {
   data?: string; quarter?: string; asAt?: string; la?: string; format?: string; out?: string; audience: Audience;
@@ -53,16 +53,13 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
   if (!Number.isFinite(threshold) || threshold < 0) throw usageError(`--threshold ${o.threshold} must be a number of percentage points`);
 
   const store = await openStore(o, out, firstConfig);
-  // Chromium starts now, in its own process, while the extracts load and the KPIs compute.
-  let chromium: Promise<PdfRenderer> | null = formats.has('pdf') ? PdfRenderer.launch() : null;
-  chromium?.catch(() => undefined); // a failure to start is reported when the PDF is printed
+  let renderPool: RenderPool | null = null;
   try {
     // 1. validate and load every extract (each atomically; a broken one changes nothing)
-    const loads: LoadOutcome[] = [];
-    for (const [i, m] of members.entries()) {
-      if (pool) out.progress(`loading ${i + 1}/${members.length}: ${m.la.name}`);
-      loads.push(await loadOne(out, store, m.dir, m.la, asAt, { outRoot: outRootOf(o, firstConfig) }));
-    }
+    if (pool) out.progress(`loading ${members.length} councils`);
+    const loads: LoadOutcome[] = pool
+      ? await loadMany(out, store, members, asAt, { outRoot: outRootOf(o, firstConfig) })
+      : [await loadOne(out, store, members[0]!.dir, members[0]!.la, asAt, { outRoot: outRootOf(o, firstConfig) })];
     const ok = members.filter((_, i) => loads[i]!.errors === 0);
     const failed = loads.filter((l) => l.errors > 0);
     if (!ok.length) {
@@ -72,6 +69,8 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
         human: () => loads.map((l) => describeLoad(out, l, 'load')).join('\n\n') + '\n\nNo report was made.',
       };
     }
+    // Chromium and the renderer start now, while the KPIs compute (see prepareRender).
+    renderPool = prepareRender(formats);
     // 2. the last run of this quarter, before this run is saved
     const last = new Map<string, Awaited<ReturnType<typeof lastRunResults>>>();
     for (const m of ok) last.set(m.la.ons, await lastRunResults(store, m.la.ons, asAt));
@@ -94,11 +93,9 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
         chmodSync(join(rd, f), 0o600);
       }
     }
-    // 4. render: one browser for every report (renderReports closes it)
-    const renderer = chromium;
-    chromium = null;
+    // 4. render: one browser for every report
     const rendered = await renderReports(out, store, runs.map((run, i) => ({ run, commentary: findCommentary({ file: pool ? undefined : o.commentary, config: ok[i]!.config, dataDir: ok[i]!.dir, asAt }) })), {
-      audience: o.audience, formats, outRoot: outRootOf(o, firstConfig), defs, renderer, keepGoing: pool,
+      audience: o.audience, formats, outRoot: outRootOf(o, firstConfig), defs, pool: renderPool, keepGoing: pool,
     });
     for (const r of rendered) for (const w of r.warnings) out.warn(`${r.la}: ${w}`);
     const poolFiles = pool ? writePoolSummary(outRootOf(o, firstConfig), asAt, runs) : [];
@@ -125,8 +122,9 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     };
     return { exitCode, data, human: () => summary(out, loads, runs, diffs, rendered, poolFiles, pool, exitCode, o.failOnChange ?? false) };
   } finally {
-    if (chromium) await chromium.then((r) => r.close()).catch(() => undefined);
+    const closing = renderPool?.close();
     store.close();
+    await closing;
   }
 }
 

@@ -1,9 +1,12 @@
-/** Rendering many reports in one process: one browser, one page, reused for every PDF. */
+/**
+ * Rendering many reports in one process: one browser with one page, driven from a worker
+ * thread and reused for every PDF (pipeline/render/pool.ts).
+ */
 import { join } from 'node:path';
 import { CliError, ExitCode, usageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { KpiRun, MetricDef } from '../compute/types.js';
-import { PdfRenderer } from '../render/pdf.js';
+import { RenderPool } from '../render/pool.js';
 import { publish, renderHtmlFor, type Audience } from '../render/publish.js';
 import type { Store } from '../store/store.js';
 import { reportDir } from './loading.js';
@@ -18,26 +21,34 @@ export interface RenderResult {
   error?: { message: string; hint: string | null };
 }
 
+/**
+ * Start what rendering needs while the KPIs compute: Chromium (in its worker, when PDFs are
+ * asked for) and this thread's renderer, warmed up. The load keeps both cores of a two-core
+ * machine busy (DuckDB), the KPI queries about one and a half, so this is when the second
+ * core has room; started at the beginning of a run it slows the load down. Pass the pool to
+ * renderReports, and close it.
+ */
+export function prepareRender(formats: Set<'html' | 'pdf'>): RenderPool {
+  const pool = RenderPool.start({ pdf: formats.has('pdf') });
+  pool.warmUp();
+  return pool;
+}
+
 export async function renderReports(
   out: Output,
   store: Store,
   jobs: RenderJob[],
-  o: { audience: Audience; formats: Set<'html' | 'pdf'>; outRoot: string; defs: MetricDef[]; renderer?: Promise<PdfRenderer> | null; keepGoing?: boolean },
+  o: { audience: Audience; formats: Set<'html' | 'pdf'>; outRoot: string; defs: MetricDef[]; pool?: RenderPool | null; keepGoing?: boolean },
 ): Promise<RenderResult[]> {
-  // Chromium may have been started by the caller at the beginning of the run (it starts in
-  // its own process while the extracts load and the KPIs compute); else on first use.
-  let renderer: Promise<PdfRenderer> | null = o.formats.has('pdf') ? (o.renderer ?? null) : null;
-  const pdf = () => {
-    if (!renderer) {
-      out.progress('starting the PDF engine (Chromium)');
-      renderer = PdfRenderer.launch();
-    }
-    return renderer;
-  };
-  // The HTML of report i+1 is rendered (in this process) while Chromium prints report i (in
-  // its own): the two halves of the work run on two cores instead of taking turns.
+  // Chromium may have been started by the caller (prepareRender, while the KPIs compute); else now.
+  if (!o.pool && o.formats.has('pdf')) out.progress('starting the PDF engine (Chromium)');
+  const pool = o.pool ?? RenderPool.start({ pdf: o.formats.has('pdf') });
+  const printer = o.formats.has('pdf') ? pool.printer() : null;
+  const pdf = printer ? () => Promise.resolve(printer) : null;
+  // The HTML of report i+1 is rendered (in this thread) while Chromium prints report i (in
+  // its own process, driven from its worker): the two halves of the work run on two cores.
   const html = (i: number) => {
-    const p = new Promise<void>((r) => setImmediate(r)).then(() => renderHtmlFor(jobs[i]!.run, { audience: o.audience, commentary: jobs[i]!.commentary, defs: o.defs }));
+    const p = new Promise<void>((r) => setImmediate(r)).then(() => renderHtmlFor(jobs[i]!.run, { audience: o.audience, commentary: jobs[i]!.commentary, defs: o.defs, toSvg: pool.svg }));
     p.catch(() => undefined); // awaited by its publish; never an unhandled rejection meanwhile
     return p;
   };
@@ -57,7 +68,11 @@ export async function renderReports(
           outDir: reportDir(o.outRoot, job.run.la, job.run.asAt),
           defs: o.defs,
           commentary: job.commentary,
-          pdf: o.formats.has('pdf') ? pdf : null,
+          pdf,
+          toSvg: pool.svg,
+          // the last report: the store writes its log to the file now, while Chromium prints,
+          // rather than when it closes
+          whilePrinting: i + 1 === jobs.length ? () => store.run('CHECKPOINT') : undefined,
           store,
           onProgress: (m) => out.progress(m),
         });
@@ -70,7 +85,7 @@ export async function renderReports(
       }
     }
   } finally {
-    if (renderer) await (renderer as Promise<PdfRenderer>).then((r) => r.close()).catch(() => undefined);
+    if (!o.pool) await pool.close();
   }
   return results;
 }

@@ -6,8 +6,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { TEMPLATES_DIR } from '../core/paths.js';
 import type { Dimension, KpiResult } from '../compute/types.js';
 import { quarterLabel } from '../core/dates.js';
@@ -68,8 +67,20 @@ export function fillTemplate(node: unknown, vars: Record<string, unknown>): unkn
   return node;
 }
 
+/**
+ * vega and vega-lite (about half a second of module loading): imported on first use, so a
+ * command that renders no chart does not pay for them, and a render worker can start
+ * loading them while the extract loads (pipeline/render/pool.ts).
+ */
+let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
+export const loadVega = () => (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
+
+/** Turns a filled Vega-Lite spec into raw SVG: vegaLiteToSvg here, or a render worker's (pool.ts). */
+export type SvgRenderer = (spec: unknown) => Promise<string>;
+
 /** Compile a Vega-Lite spec and render it to an SVG string (raw vega output). */
 export async function vegaLiteToSvg(spec: unknown, warnings?: string[]): Promise<string> {
+  const [vega, { compile }] = await loadVega();
   const vgSpec = compile(spec as TopLevelSpec, { logger: quietLogger(warnings) }).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
   try {
@@ -186,7 +197,7 @@ export interface ChartOut {
 }
 
 /** The trend chart and its table rows, from the figures shown. Hidden points are left out of the chart (the table says c). */
-export async function trendChart(k: KpiResult, shownK: ShownKpi, laName: string, idBase: string) {
+export async function trendChart(k: KpiResult, shownK: ShownKpi, laName: string, idBase: string, toSvg: SvgRenderer = vegaLiteToSvg) {
   const points = shownK.trend;
   const quarters = points.map((p) => quarterOf(p.r));
   const series = laName || 'This council';
@@ -221,7 +232,7 @@ export async function trendChart(k: KpiResult, shownK: ShownKpi, laName: string,
   });
   const title = `Trend: ${k.title}`;
   const desc = trendSummary(k, series, points);
-  const svg = finishSvg(await vegaLiteToSvg(spec), idBase, title, desc);
+  const svg = finishSvg(await toSvg(spec), idBase, title, desc);
   const rows: TrendRow[] = points.map((p) => ({
     r: p.r,
     quarter: quarterOf(p.r),
@@ -260,7 +271,7 @@ export function breakdownGroups(k: KpiResult, shownK: ShownKpi): BreakdownGroup[
 }
 
 /** The breakdown bar chart of the cells shown (null when there are none). */
-export async function breakdownChart(k: KpiResult, shownK: ShownKpi, idBase: string): Promise<ChartOut | null> {
+export async function breakdownChart(k: KpiResult, shownK: ShownKpi, idBase: string, toSvg: SvgRenderer = vegaLiteToSvg): Promise<ChartOut | null> {
   if (!shownK.cells.length) return null;
   const cells = shownK.cells.map((c, i) => {
     const value = typeof c.value === 'number' && Number.isFinite(c.value) ? c.value : null;
@@ -286,8 +297,31 @@ export async function breakdownChart(k: KpiResult, shownK: ShownKpi, idBase: str
   const nHidden = cells.filter((c) => c.label === SUPPRESSED).length;
   const desc = `Bar chart of the figure for each group by ${dims.map((d) => (DIMENSION_LABEL[d] ?? d).toLowerCase()).join(', ')}; the table gives the numbers.${nHidden ? ` ${nHidden} ${nHidden === 1 ? 'group has' : 'groups have'} no bar because the numbers are small (shown as c).` : ''}`;
   const caption = `${k.unit === 'percent' ? 'Percentage' : 'Number'} for each group; the tables give the numbers.${nHidden ? ` Groups shown as c have no bar.` : ''}`;
-  return { svg: finishSvg(await vegaLiteToSvg(spec), idBase, title, desc), title, desc, caption };
+  return { svg: finishSvg(await toSvg(spec), idBase, title, desc), title, desc, caption };
 }
 
 /** The chart templates shipped (for tests: each must compile and render). */
 export const chartTemplates = () => readdirSync(CHARTS_DIR).filter((f) => f.endsWith('.vl.json')).sort();
+
+/**
+ * A trend and a breakdown spec like a report's (every series, a suppressed point, two
+ * dimensions), drawn by a render worker while it waits for the real charts, so that vega's
+ * code is compiled by then (the first charts a thread draws take several times longer).
+ */
+export async function warmUpSpecs(): Promise<unknown[]> {
+  const specs: unknown[] = [];
+  const keep: SvgRenderer = async (spec) => {
+    specs.push(spec);
+    return '<svg></svg>';
+  };
+  const k = {
+    id: 'warm_up', title: 'Warm-up', unit: 'percent', target: 60,
+    benchmarks: { indicator: 'x', year: '2025', england: 55, region: null, regionName: null, neighbours: null, neighboursUsed: 0, neighbourMethod: '', la: null, note: '' },
+  } as unknown as KpiResult;
+  const trend: ShownTrendPoint[] = ['2025-12-31', '2026-03-31', '2026-06-30', '2026-09-30'].map((r, i) => ({ r, numerator: 10 + i, denominator: 20, value: i === 1 ? SUPPRESSED : 50 + 5 * i, basis: 'stored' }));
+  const cells = [['sex', 'Female', 40], ['sex', 'Male', 60], ['age_band', '10 to 15', 55], ['age_band', '16 and over', null]].map(([dimension, category, value]) => ({ dimension, category, numerator: 5, denominator: 10, children: 10, value: value ?? SUPPRESSED }));
+  const shown = { trend, cells } as unknown as ShownKpi;
+  await trendChart(k, shown, 'Warm-up', 'warm-trend', keep);
+  await breakdownChart(k, shown, 'warm-bd', keep);
+  return specs;
+}

@@ -19,7 +19,7 @@ import Handlebars from 'handlebars';
 import { TEMPLATES_DIR } from '../core/paths.js';
 import { DISCLOSURE_EXPLANATION } from '../compute/disclosure.js';
 import { STATUS_LABEL, THEMES, type KpiResult, type KpiRun, type MetricDef, type Status } from '../compute/types.js';
-import { breakdownChart, breakdownGroups, trendChart } from './charts.js';
+import { breakdownChart, breakdownGroups, trendChart, vegaLiteToSvg, type SvgRenderer } from './charts.js';
 import { parseCommentary } from './commentary.js';
 import {
   benchmarkPeriod,
@@ -45,6 +45,12 @@ export interface RenderOptions {
   commentary?: string;
   /** Metric definitions (loadMetrics()); a KPI without one is shown with a note and a warning. */
   defs: MetricDef[];
+  /**
+   * Renders the charts' SVG: by default vega in this thread, one chart at a time; the CLI
+   * passes its RenderPool's (pool.ts): the same in this thread, warmed up, or on chart
+   * workers that draw every chart of the report at once (CP_RENDER_THREADS).
+   */
+  toSvg?: SvgRenderer;
 }
 
 export interface RenderedReport {
@@ -78,6 +84,22 @@ function getTemplate(): Handlebars.TemplateDelegate {
   }
   template = hbs.compile(readFileSync(join(TEMPLATES_DIR, 'report.hbs'), 'utf8'), { strict: false, preventIndent: true });
   return template;
+}
+
+/** One call at a time, in the order made (vega in this thread: the charts as they always were drawn). */
+function oneAtATime(f: SvgRenderer): SvgRenderer {
+  let last: Promise<unknown> = Promise.resolve();
+  return (spec) => {
+    const p = last.then(() => f(spec));
+    last = p.catch(() => undefined);
+    return p;
+  };
+}
+
+/** Read the fonts and compile the template (Handlebars compiles on first use) ahead of the first report. */
+export function warmUpHtml(): void {
+  embeddedFontCss();
+  getTemplate()({});
 }
 
 const statusView = (s: Status) => ({ status: s, statusLabel: STATUS_LABEL[s] ?? s, statusIcon: STATUS_ICON[s] ?? STATUS_ICON.no_data });
@@ -153,17 +175,35 @@ export async function renderReportHtml(run: KpiRun, opts: RenderOptions): Promis
   warnings.push(...commentary.warnings);
 
   const order = (k: KpiResult) => defs.get(k.id)?.order ?? 1e9;
-  const themes = [];
-  for (const t of THEMES) {
-    const kpis = run.kpis.filter((k) => k.theme === t.id).sort((a, b) => order(a) - order(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const views = [];
-    for (const k of kpis) {
-      const def = defs.get(k.id);
-      if (!def) warnings.push(`KPI ${k.id}: no metric definition was given; its section says so`);
+  const byTheme = THEMES.map((t) => ({
+    t,
+    kpis: run.kpis.filter((k) => k.theme === t.id).sort((a, b) => order(a) - order(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  }));
+  // Every chart is asked for first, in report order (so chart workers, if any, can draw them
+  // all at once); the sections are then put together in report order as before.
+  const toSvg = opts.toSvg ?? oneAtATime(vegaLiteToSvg);
+  const charts = byTheme.map(({ kpis }) =>
+    kpis.map((k) => {
       const shown = shownKpi(k, audience, run.asAt);
       const base = kpiSummary(k, shown, run);
-      const trend = await trendChart(k, shown, run.laName, `${base.anchor}-trend`);
-      const bd = await breakdownChart(k, shown, `${base.anchor}-bd`);
+      const trend = trendChart(k, shown, run.laName, `${base.anchor}-trend`, toSvg);
+      const bd = breakdownChart(k, shown, `${base.anchor}-bd`, toSvg);
+      // awaited below, in order; a failure is reported there, never as an unhandled rejection
+      trend.catch(() => undefined);
+      bd.catch(() => undefined);
+      return { shown, base, trend, bd };
+    }),
+  );
+  const themes = [];
+  for (const [ti, { t, kpis }] of byTheme.entries()) {
+    const views = [];
+    for (const [ki, k] of kpis.entries()) {
+      const def = defs.get(k.id);
+      if (!def) warnings.push(`KPI ${k.id}: no metric definition was given; its section says so`);
+      const c = charts[ti]![ki]!;
+      const { shown, base } = c;
+      const trend = await c.trend;
+      const bd = await c.bd;
       views.push({
         ...base,
         polarityText: k.polarity === 'higher' ? 'Higher' : 'Lower',

@@ -10,10 +10,16 @@ import { CliError, ExitCode } from '../core/errors.js';
 import type { LaConfig } from '../compute/config.js';
 import type { KpiRun, MetricDef } from '../compute/types.js';
 import type { Store } from '../store/store.js';
-import { renderReportHtml } from './html.js';
-import { writeDownloads } from './downloads.js';
-import type { PdfRenderer } from './pdf.js';
-import { findLeaks } from './privacy.js';
+import type { SvgRenderer } from './charts.js';
+import type { RenderedReport } from './html.js';
+import type { PdfPrinter } from './pool.js';
+import type { Leak } from './privacy.js';
+
+// The renderer's modules (Handlebars, markdown-it, vega, apache-arrow...) load on first use:
+// findCommentary is all a command needs before its extract has loaded.
+const htmlModule = () => import('./html.js');
+const downloadsModule = () => import('./downloads.js');
+const privacyModule = () => import('./privacy.js');
 
 export type Audience = 'public' | 'internal';
 export const INTERNAL_MARK = 'OFFICIAL-SENSITIVE, not for publication';
@@ -24,21 +30,26 @@ export interface PublishOptions {
   outDir: string; // <out>/<LA>/<date>
   defs: MetricDef[];
   commentary: string | null;
-  pdf: (() => Promise<PdfRenderer>) | null;
+  pdf: (() => Promise<PdfPrinter>) | null;
   store: Store;
   onProgress?: (m: string) => void;
+  /** Draws the charts (the render workers' svg, pool.ts); default: vega in this thread. */
+  toSvg?: SvgRenderer;
   /** The HTML already being rendered (renderHtmlFor), so a pool renders report N+1 while Chromium prints report N. */
-  html?: Promise<Awaited<ReturnType<typeof renderReportHtml>>>;
+  html?: Promise<RenderedReport>;
   /** Called when Chromium starts printing this report (the moment to start rendering the next one). */
   onPdf?: () => void;
+  /** Work for the wait while Chromium prints, once the privacy check is done (e.g. a store CHECKPOINT). */
+  whilePrinting?: () => Promise<void>;
 }
 
 /** The run as the audience sees it: the public report never carries the exceptions annex. */
 const runFor = (run: KpiRun, audience: Audience): KpiRun => (audience === 'public' ? { ...run, exceptions: undefined } : run);
 
 /** Start rendering the HTML of a report (what publish would render for this run and audience). */
-export function renderHtmlFor(run: KpiRun, o: Pick<PublishOptions, 'audience' | 'commentary' | 'defs'>): Promise<Awaited<ReturnType<typeof renderReportHtml>>> {
-  return renderReportHtml(runFor(run, o.audience), { audience: o.audience, commentary: o.commentary ?? undefined, defs: o.defs });
+export async function renderHtmlFor(run: KpiRun, o: Pick<PublishOptions, 'audience' | 'commentary' | 'defs' | 'toSvg'>): Promise<RenderedReport> {
+  const { renderReportHtml } = await htmlModule();
+  return renderReportHtml(runFor(run, o.audience), { audience: o.audience, commentary: o.commentary ?? undefined, defs: o.defs, toSvg: o.toSvg });
 }
 
 export interface Published { files: string[]; warnings: string[] }
@@ -80,36 +91,54 @@ export async function publish(run: KpiRun, o: PublishOptions): Promise<Published
   const html = typeof rendered === 'string' ? rendered : rendered.html;
   const warnings = typeof rendered === 'string' ? [] : (rendered.warnings ?? []);
   const htmlPath = join(outDir, `${base}.html`);
-  if (o.formats.has('html')) write(`${base}.html`, html);
-  const downloads = await writeDownloads(outDir, base, forRender, o.audience);
-  for (const f of downloads) chmodSync(f, mode);
-  files.push(...downloads);
+  // Chromium prints (in its own process) while this thread writes the HTML and the downloads
+  // and runs the privacy check; a leak deletes the PDF too, once it is written.
+  const pdfPath = join(outDir, `${base}.pdf`);
+  let printing: Promise<{ ok: true } | { ok: false; error: unknown }> | null = null;
   if (o.formats.has('pdf') && o.pdf) {
     o.onProgress?.(`printing the PDF for ${run.laName}`);
     const renderer = await o.pdf();
-    const pdfPath = join(outDir, `${base}.pdf`);
-    const printing = renderer.render(html, pdfPath, {
-      title: `Corporate Parenting Panel report: ${run.laName}, ${run.quarter}`,
-      headerText: `${run.laName} · ${run.quarter} · as at ${formatLong(run.asAt)}`,
-      watermark: o.audience === 'internal' ? INTERNAL_MARK : undefined,
-    });
+    printing = renderer
+      .render(html, pdfPath, {
+        title: `Corporate Parenting Panel report: ${run.laName}, ${run.quarter}`,
+        headerText: `${run.laName} · ${run.quarter} · as at ${formatLong(run.asAt)}`,
+        watermark: o.audience === 'internal' ? INTERNAL_MARK : undefined,
+      })
+      .then(() => ({ ok: true as const }), (error: unknown) => ({ ok: false as const, error }));
     o.onPdf?.();
-    await printing;
+  }
+  let leaks: Leak[] = [];
+  let failed: { error: unknown } | null = null;
+  try {
+    if (o.formats.has('html')) write(`${base}.html`, html);
+    const { writeDownloads } = await downloadsModule();
+    const downloads = await writeDownloads(outDir, base, forRender, o.audience);
+    for (const f of downloads) chmodSync(f, mode);
+    files.push(...downloads);
+    if (o.audience === 'public') {
+      const texts = [{ file: `${base}.html`, text: html }, ...downloads.filter((f) => !f.endsWith('.arrow')).map((f) => ({ file: f.slice(outDir.length + 1), text: readFileSync(f, 'utf8') }))];
+      const ownDates = [run.asAt, ...run.kpis.flatMap((k) => k.history.map((h) => h.r)), run.generatedAt.slice(0, 10), ...(run.loadedAt ? [run.loadedAt.slice(0, 10)] : [])];
+      const { findLeaks } = await privacyModule();
+      leaks = await findLeaks(o.store, run.la, texts, [...new Set(ownDates)]);
+    }
+  } catch (error) {
+    failed = { error };
+  }
+  if (printing && o.whilePrinting) await o.whilePrinting().catch(() => undefined);
+  const printed = printing ? await printing : null;
+  if (printed?.ok) {
     chmodSync(pdfPath, mode);
     files.push(pdfPath);
   }
-  if (o.audience === 'public') {
-    const texts = [{ file: `${base}.html`, text: html }, ...downloads.filter((f) => !f.endsWith('.arrow')).map((f) => ({ file: f.slice(outDir.length + 1), text: readFileSync(f, 'utf8') }))];
-    const ownDates = [run.asAt, ...run.kpis.flatMap((k) => k.history.map((h) => h.r)), run.generatedAt.slice(0, 10), ...(run.loadedAt ? [run.loadedAt.slice(0, 10)] : [])];
-    const leaks = await findLeaks(o.store, run.la, texts, [...new Set(ownDates)]);
-    if (leaks.length) {
-      for (const f of files) rmSync(f, { force: true });
-      if (!o.formats.has('html')) rmSync(htmlPath, { force: true });
-      throw new CliError(ExitCode.DATA, `the public report for ${run.laName} would have published child data (${leaks.length} item(s): ${[...new Set(leaks.map((l) => `${l.kind} in ${l.file}`))].join('; ')}); its files were deleted`, {
-        hint: 'Most often the commentary names a child, a date of birth or a postcode: remove it and run again. Values are not printed here on purpose.',
-        details: leaks.map((l) => ({ file: l.file, kind: l.kind })),
-      });
-    }
+  if (failed) throw failed.error;
+  if (leaks.length) {
+    for (const f of files) rmSync(f, { force: true });
+    if (!o.formats.has('html')) rmSync(htmlPath, { force: true });
+    throw new CliError(ExitCode.DATA, `the public report for ${run.laName} would have published child data (${leaks.length} item(s): ${[...new Set(leaks.map((l) => `${l.kind} in ${l.file}`))].join('; ')}); its files were deleted`, {
+      hint: 'Most often the commentary names a child, a date of birth or a postcode: remove it and run again. Values are not printed here on purpose.',
+      details: leaks.map((l) => ({ file: l.file, kind: l.kind })),
+    });
   }
+  if (printed && !printed.ok) throw printed.error;
   return { files, warnings };
 }
