@@ -136,25 +136,31 @@ export async function prepare(store: Store, points: CalcPoint[], opts: EngineOpt
   }
   // Views that many metrics (and other views, several times over) build on are computed
   // once per prepare: DuckDB inlines a view at every reference, so the window functions of
-  // ep_seq / ep_nt would otherwise run about six times in each placement metric.
+  // ep_x would otherwise run in every metric that reads episodes.
   for (const v of MATERIALISED) {
     await store.run(`CREATE OR REPLACE TEMP TABLE mat_${v} AS SELECT * FROM ${v}`);
     await store.run(`CREATE OR REPLACE TEMP VIEW ${v} AS SELECT * FROM mat_${v}`);
   }
 }
 
-/** Base views materialised by prepare(), in dependency order. */
+/**
+ * Base views materialised by prepare(), in dependency order. The per-snapshot ones (sbo_snap,
+ * cl_oc3_snap, edu_dob_snap, health_oc2_snap) and the per-unit ones (ep_tied, ep_place_codes,
+ * ep_x, ep_spells: see 10_periods.sql) are computed once whatever the number of reference
+ * dates; the per-point ones hold one row per child (or OC3 row) and point at most.
+ */
 export const MATERIALISED = [
-  'ep_seq', 'ep_nt', 'care_periods', 'ep_open', 'cla_period', 'cla_spell', 'pc_lookup', 'placement_at_r',
-  'cl_last_episode', 'cl_oc3_flags', 'cl_cohort', 'cl_tracking_cohort',
-  'edu_dob', 'edu_period_start', 'edu_school_age', 'edu_attendance', 'edu_pep_cohort',
+  'sbo_snap', 'ep_tied', 'ep_place_codes', 'ep_x', 'ep_spells', 'ep_open_x', 'pc_lookup', 'placement_at_r',
+  'cl_oc3_snap', 'cl_oc3_flags', 'cl_cohort', 'cl_tracking_cohort',
+  'edu_dob_snap', 'edu_school_age', 'edu_attendance', 'edu_pep_cohort', 'health_oc2_snap', 'health_cohort',
 ];
 
 /**
- * Breakdown categories, over the columns of the joined member rows `j` (see computeMetric):
- * sex, ethnic (Header), dob (the member's own or the Header's), age (age_on(dob, r), computed
- * once per row: the age_on macro expands to a large expression, five times over it made each
- * breakdown query ten times slower), uasc_child.
+ * Breakdown categories, over the columns of `j`: sex, ethnic (Header), dob (the member's own
+ * or the Header's), age (age_on(dob, r), computed once per row: the age_on macro expands to
+ * a large expression, five times over it made each breakdown query ten times slower),
+ * uasc_child. The Header's categories are worked out once per child and point (childDims),
+ * not once per member row of every metric.
  */
 const DIM_SQL: Record<Dimension, string> = {
   sex: `CASE upper(j.sex) WHEN '1' THEN 'Male' WHEN 'M' THEN 'Male' WHEN '2' THEN 'Female' WHEN 'F' THEN 'Female' ELSE 'Not known' END`,
@@ -172,6 +178,9 @@ const DIM_SQL: Record<Dimension, string> = {
     WHEN upper(j.ethnic) LIKE 'A%' THEN 'Asian' WHEN upper(j.ethnic) LIKE 'B%' THEN 'Black' ELSE 'Not known' END`,
   uasc: `CASE WHEN j.uasc_child IS NOT NULL THEN 'UASC' ELSE 'Not UASC' END`,
 };
+
+/** What a dimension's category is for a member with no Header or UASC row (all of j NULL). */
+const DIM_NONE: Record<Dimension, string> = { sex: 'Not known', age_band: 'Not known', ethnicity: 'Not known', uasc: 'Not UASC' };
 
 export interface MetricAggregates { totals: Aggregate[]; breakdowns: BreakdownAggregate[] }
 
@@ -205,13 +214,23 @@ function requireColumns(def: MetricDef, cols: Columns): void {
   }
 }
 
+export interface ComputeMetricsOptions {
+  /** Breakdowns only at the points whose r is the snapshot's own date (what a KpiRun shows); totals at every point. */
+  breakdownsAtAsAtOnly?: boolean;
+}
+
 /**
  * Run these metrics over every prepared point. Each metric's member rows are materialised
  * (m_<id>), then the totals and breakdowns of all of them come back from ONE aggregate query
  * over a UNION ALL of the member tables (a kpi_id column tells them apart): the Header and
  * UASC joins of the breakdowns are planned and run once, not once per metric.
  */
-export async function computeMetrics(store: Store, defs: MetricDef[], onMetric?: (index: number, def: MetricDef) => void): Promise<MetricAggregates[]> {
+export async function computeMetrics(
+  store: Store,
+  defs: MetricDef[],
+  onMetric?: (index: number, def: MetricDef) => void,
+  opts: ComputeMetricsOptions = {},
+): Promise<MetricAggregates[]> {
   const tables = defs.map((d) => `m_${d.id}`);
   try {
     for (const [i, def] of defs.entries()) {
@@ -227,7 +246,7 @@ export async function computeMetrics(store: Store, defs: MetricDef[], onMetric?:
     }
     const cols = await columnsOf(store, tables);
     defs.forEach((def, i) => requireColumns(def, cols.get(tables[i]!)!));
-    return await aggregateAll(store, defs, defs.map((_, i) => cols.get(tables[i]!)!));
+    return await aggregateAll(store, defs, defs.map((_, i) => cols.get(tables[i]!)!), opts);
   } finally {
     for (const t of tables) await store.run(`DROP TABLE IF EXISTS ${t}`);
   }
@@ -264,48 +283,70 @@ function breakdownOf(def: MetricDef, row: Record<string, unknown>, dimension: Di
 const sortBreakdowns = (rows: BreakdownAggregate[]) =>
   rows.sort((a, b) => a.la.localeCompare(b.la) || a.r.localeCompare(b.r) || a.dimension.localeCompare(b.dimension) || a.category.localeCompare(b.category));
 
-/** The member rows joined to the Header (sex, ethnicity, date of birth) and UASC, for the breakdowns. */
-function joinedMembers(from: string, dob: string, extra = '', where = ''): string {
-  return `SELECT ${extra}m.la, m.as_at, m.r, m.child, m.num, m.den, h.sex, h.ethnic, ${dob} AS dob, age_on(${dob}, m.r) AS age, u.child AS uasc_child
-        FROM ${from} m
-        LEFT JOIN (SELECT DISTINCT ON (la, as_at, r, child) * FROM hdr) h ON h.la = m.la AND h.as_at = m.as_at AND h.r = m.r AND h.child = m.child
-        LEFT JOIN uasc_c u ON u.la = m.la AND u.as_at = m.as_at AND u.r = m.r AND u.child = m.child ${where}`;
+/**
+ * The breakdown categories of every child (Header and UASC) at every point (at the points
+ * whose r is the snapshot's date only, when atAsAtOnly): one row per (la, as_at, r, child)
+ * with each dimension's category (the age band from the Header DOB).
+ */
+function childDims(dims: Dimension[], atAsAtOnly: boolean): string {
+  const pts = atAsAtOnly ? ' WHERE r = as_at' : '';
+  return `SELECT j.la, j.as_at, j.r, j.child${dims.map((d) => `, ${DIM_SQL[d]} AS ${d}`).join('')}
+      FROM (
+        SELECT coalesce(h.la, u.la) AS la, coalesce(h.as_at, u.as_at) AS as_at, coalesce(h.r, u.r) AS r, coalesce(h.child, u.child) AS child,
+          h.sex, h.ethnic, h.dob, age_on(h.dob, coalesce(h.r, u.r)) AS age, u.child AS uasc_child
+        FROM (SELECT DISTINCT ON (la, as_at, r, child) * FROM hdr${pts}) h
+        FULL JOIN (SELECT * FROM uasc_c${pts}) u ON u.la = h.la AND u.as_at = h.as_at AND u.r = h.r AND u.child = h.child
+      ) j`;
 }
 
 /**
  * All the metrics' totals and breakdowns in one query. Member counts are summed as DOUBLE,
  * the type of every figure that leaves the engine: exact for whole-number counts (up to
  * 2^53), and a metric whose num/den are fractional is summed as it would be on its own.
+ * Breakdowns: the member rows are summed per (metric, point, category of every dimension)
+ * first, then per dimension over those few rows.
  */
-async function aggregateAll(store: Store, defs: MetricDef[], cols: Columns[]): Promise<MetricAggregates[]> {
-  const members = defs.map((def, i) => {
-    const c = cols[i]!;
+async function aggregateAll(store: Store, defs: MetricDef[], cols: Columns[], opts: ComputeMetricsOptions): Promise<MetricAggregates[]> {
+  const members = (list: MetricDef[], where = '') => list.map((def) => {
+    const c = cols[defs.indexOf(def)]!;
     return `SELECT ${lit(def.id)} AS kpi_id, la, as_at, r, child, num::DOUBLE AS num, den::DOUBLE AS den,
-      ${c.has('unknown') ? 'unknown::DOUBLE' : 'NULL::DOUBLE'} AS unknown, ${c.has('dob') ? 'dob' : 'NULL::DATE'} AS dob FROM m_${def.id}`;
+      ${c.has('unknown') ? 'unknown::DOUBLE' : 'NULL::DOUBLE'} AS unknown, ${c.has('dob') ? 'dob' : 'NULL::DATE'} AS dob FROM m_${def.id}${where}`;
   }).join('\n      UNION ALL ');
   const dims = [...new Set(defs.flatMap((d) => d.breakdowns))].sort();
   const withBd = defs.filter((d) => d.breakdowns.length);
   const dimNull = dims.map((d) => `NULL::VARCHAR AS ${d}`).join(', ');
+  // totals: every metric at every point, members or none (summed per point first, then
+  // joined to the points: no join of every member row)
   const parts = [`
     SELECT 0 AS part, k.kpi_id, c.la, c.as_at, c.r${dims.length ? `, ${dimNull}` : ''},
-      sum(m.num)::DOUBLE AS numerator, sum(m.den)::DOUBLE AS denominator,
-      count(m.child) FILTER (WHERE m.den > 0)::INT AS children, coalesce(sum(m.unknown), 0)::INT AS unknown, count(m.child)::INT AS members
-    FROM calc c CROSS JOIN (SELECT unnest([${defs.map((d) => lit(d.id)).join(', ')}]) AS kpi_id) k
-    LEFT JOIN u m ON m.kpi_id = k.kpi_id AND m.la = c.la AND m.as_at = c.as_at AND m.r = c.r
-    GROUP BY k.kpi_id, c.la, c.as_at, c.r`];
+      t.numerator, t.denominator, coalesce(t.children, 0)::INT AS children, coalesce(t.unknown, 0)::INT AS unknown, coalesce(t.members, 0)::INT AS members
+    FROM (SELECT DISTINCT la, as_at, r FROM calc) c CROSS JOIN (SELECT unnest([${defs.map((d) => lit(d.id)).join(', ')}]) AS kpi_id) k
+    LEFT JOIN (
+      SELECT kpi_id, la, as_at, r, sum(num)::DOUBLE AS numerator, sum(den)::DOUBLE AS denominator,
+        count(child) FILTER (WHERE den > 0)::INT AS children, coalesce(sum(unknown), 0)::INT AS unknown, count(child)::INT AS members
+      FROM (${members(defs)})
+      GROUP BY kpi_id, la, as_at, r
+    ) t ON t.kpi_id = k.kpi_id AND t.la = c.la AND t.as_at = c.as_at AND t.r = c.r`];
   if (withBd.length) {
     const sets = dims.map((d) => `(kpi_id, la, as_at, r, ${d})`).join(', ');
+    // a member's own DOB (care leavers) decides its age band; else the Header's
+    const cat = (d: Dimension) => (d === 'age_band'
+      ? `CASE WHEN m.dob IS NULL THEN coalesce(cd.age_band, ${lit(DIM_NONE[d])}) ELSE ${DIM_SQL[d].replace(/\bj\.dob\b/g, 'm.dob').replace(/\bj\.age\b/g, 'm.age')} END`
+      : `coalesce(cd.${d}, ${lit(DIM_NONE[d])})`);
     parts.push(`
     SELECT 1 AS part, kpi_id, la, as_at, r, ${dims.join(', ')},
-      sum(num)::DOUBLE AS numerator, sum(den)::DOUBLE AS denominator, count(child) FILTER (WHERE den > 0)::INT AS children, 0 AS unknown, 0 AS members
-    FROM (SELECT j.kpi_id, j.la, j.as_at, j.r, j.child, j.num, j.den, ${dims.map((d) => `${DIM_SQL[d]} AS ${d}`).join(',\n        ')}
-      FROM (${joinedMembers('u', 'coalesce(m.dob, h.dob)', 'm.kpi_id, ', `WHERE m.kpi_id IN (${withBd.map((d) => lit(d.id)).join(', ')})`)}) j)
+      sum(n)::DOUBLE AS numerator, sum(d)::DOUBLE AS denominator, sum(c)::INT AS children, 0 AS unknown, 0 AS members
+    FROM (
+      SELECT m.kpi_id, m.la, m.as_at, m.r, ${dims.map((d) => `${cat(d)} AS ${d}`).join(', ')},
+        sum(m.num) AS n, sum(m.den) AS d, count(m.child) FILTER (WHERE m.den > 0) AS c
+      FROM (SELECT *, CASE WHEN dob IS NOT NULL THEN age_on(dob, r) END AS age
+        FROM (${members(withBd, opts.breakdownsAtAsAtOnly ? ' WHERE r = as_at' : '')})) m
+      LEFT JOIN (${childDims(dims, !!opts.breakdownsAtAsAtOnly)}) cd ON cd.la = m.la AND cd.as_at = m.as_at AND cd.r = m.r AND cd.child = m.child
+      GROUP BY ALL
+    )
     GROUP BY GROUPING SETS (${sets})`);
   }
   const rows = await store.all<Record<string, unknown>>(`
-    WITH u AS (
-      ${members}
-    )
     SELECT part, kpi_id, la, strftime(as_at, '%Y-%m-%d') AS as_at, strftime(r, '%Y-%m-%d') AS r${dims.length ? `, ${dims.join(', ')}` : ''},
       numerator, denominator, children, unknown, members
     FROM (${parts.join('\n    UNION ALL')})

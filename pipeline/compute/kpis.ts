@@ -76,7 +76,7 @@ export async function computeRuns(store: Store, defs: MetricDef[], las: { la: La
 
   const totals = new Map<string, Aggregate>();
   const breakdowns = new Map<string, BreakdownAggregate[]>();
-  const results = await computeMetrics(store, defs, (i, def) => opts.onProgress?.(`KPI ${i + 1}/${defs.length}: ${def.id}`));
+  const results = await computeMetrics(store, defs, (i, def) => opts.onProgress?.(`KPI ${i + 1}/${defs.length}: ${def.id}`), { breakdownsAtAsAtOnly: true });
   for (const [i, def] of defs.entries()) {
     const res = results[i]!;
     for (const t of res.totals) totals.set(`${def.id}|${key(t.la, t.asAt, t.r)}`, t);

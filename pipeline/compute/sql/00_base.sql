@@ -43,9 +43,8 @@ WHERE e.decom <= c.r;
 -- Short breaks (LS V3/V4) are dropped before anything else.
 CREATE OR REPLACE TEMP VIEW ep AS SELECT * FROM ep_all WHERE ls NOT IN ('V3', 'V4');
 
--- Children looked after at r: an episode open at r.
-CREATE OR REPLACE TEMP VIEW cla AS
-SELECT DISTINCT la, as_at, r, child FROM ep WHERE decom <= r AND (dec IS NULL OR dec > r);
+-- `cla` (children looked after at r: an episode open at r) is defined in 10_periods.sql,
+-- from the episode open at r.
 
 CREATE OR REPLACE TEMP VIEW hdr AS
 SELECT c.la, c.as_at, c.r, h.child, h.sex, h.dob, h.ethnic FROM calc c JOIN header h ON h.la = c.la AND h.as_at = c.as_at;
@@ -64,8 +63,22 @@ SELECT c.r, p.* FROM calc c JOIN pep p ON p.la = c.la AND p.as_at = c.as_at;
 CREATE OR REPLACE TEMP VIEW care_leavers_c AS
 SELECT c.r, t.* FROM calc c JOIN care_leavers t ON t.la = c.la AND t.as_at = c.as_at;
 
+-- The snapshots computed (each once, however many reference dates it is computed at).
+CREATE OR REPLACE TEMP VIEW calc_snap AS SELECT DISTINCT la, as_at FROM calc;
+
 -- Children whose only episodes (as recorded at r) are short breaks: in no cohort of any KPI.
+-- That is, the episodes started by r include a short break and no episode whose LS is known
+-- and not a short break (an unknown LS decides nothing either way). Per child of each
+-- snapshot, once: the first start of a short break and of any other episode (sbo_snap,
+-- materialised by the engine); per point a comparison with r.
+CREATE OR REPLACE TEMP VIEW sbo_snap AS
+SELECT e.la, e.as_at, e.child,
+  min(e.decom) FILTER (WHERE e.ls IN ('V3', 'V4')) AS first_short_break,
+  min(e.decom) FILTER (WHERE e.ls NOT IN ('V3', 'V4')) AS first_other
+FROM episodes e JOIN calc_snap s ON s.la = e.la AND s.as_at = e.as_at
+GROUP BY e.la, e.as_at, e.child
+HAVING min(e.decom) FILTER (WHERE e.ls IN ('V3', 'V4')) IS NOT NULL;
 CREATE OR REPLACE TEMP VIEW short_break_only AS
-SELECT la, as_at, r, child FROM ep_all
-GROUP BY la, as_at, r, child
-HAVING bool_and(ls IN ('V3', 'V4'));
+SELECT c.la, c.as_at, c.r, s.child
+FROM calc c JOIN sbo_snap s ON s.la = c.la AND s.as_at = c.as_at
+WHERE s.first_short_break <= c.r AND (s.first_other IS NULL OR s.first_other > c.r);

@@ -38,7 +38,7 @@ FROM ref_units_boundary GROUP BY 1;
 CREATE OR REPLACE TEMP VIEW pc_lookup AS
 WITH p AS (
   SELECT DISTINCT p FROM (
-    SELECT home_post AS p FROM ep_open UNION ALL SELECT pl_post AS p FROM ep_open
+    SELECT home_post AS p FROM ep_open_x UNION ALL SELECT pl_post AS p FROM ep_open_x
   ) WHERE p IS NOT NULL
 ), k AS (
   SELECT p, pc_full(p) AS full_pc, pc_sector(p) AS sector FROM p
@@ -82,8 +82,9 @@ SELECT o.la, o.as_at, o.r, o.child, o.seq, o.place, o.is_temp, o.home_post, o.pl
        WHEN ep_code(o.pl_la) IS NOT NULL THEN ep_code(o.pl_la) NOT IN (upper(c.la), upper(coalesce(c.la_dfe, '')))
        ELSE coalesce(upper(l.utla) <> upper(c.la), false)
   END AS outside_la
-FROM ep_open o
+FROM ep_open_x o
 JOIN calc c ON c.la = o.la AND c.as_at = o.as_at AND c.r = o.r
-LEFT JOIN (SELECT DISTINCT la, as_at, r, child FROM uasc_c) u ON u.la = o.la AND u.as_at = o.as_at AND u.r = o.r AND u.child = o.child
+LEFT JOIN (SELECT DISTINCT u.la, u.as_at, u.child FROM uasc u JOIN calc_snap s ON s.la = u.la AND s.as_at = u.as_at) u
+  ON u.la = o.la AND u.as_at = o.as_at AND u.child = o.child
 LEFT JOIN pc_lookup h ON h.p = o.home_post
 LEFT JOIN pc_lookup l ON l.p = o.pl_post;
