@@ -150,8 +150,6 @@ interface Ext {
   rowCounts: Record<string, number>;
   /** Recognised file per table (ok: may be staged). */
   byTable: Map<string, Candidate>;
-  /** Tables whose rows are staged. */
-  staged: Set<string>;
 }
 
 /** A staged file: which extract and table its rows belong to, and how they were read. */
@@ -305,7 +303,7 @@ interface Prepared {
 /** Recognition and the byte pass of a batch (JS only, no store: may overlap the previous batch's SQL). */
 async function prepareBatch(specs: ExtractSpec[]): Promise<Prepared> {
   const exts: Ext[] = specs.map((spec, i) => ({
-    i, spec, problems: [], files: [], rowCounts: Object.fromEntries(TABLES.map((t) => [t.table, 0])), byTable: new Map(), staged: new Set(),
+    i, spec, problems: [], files: [], rowCounts: Object.fromEntries(TABLES.map((t) => [t.table, 0])), byTable: new Map(),
   }));
   const items = new Map<string, Item[]>(TABLES.map((t) => [t.table, []]));
   const groupKeys = new Map<string, Map<string, number>>(TABLES.map((t) => [t.table, new Map()]));
@@ -349,10 +347,7 @@ async function stagePrepared(store: Store, { exts, items }: Prepared, opts: { on
     const mb = list.reduce((a, it) => a + it.cand.bytes, 0) / 1e6;
     progress(list.length === 1 ? `reading ${list[0]!.cand.path} (${t.label}, ${mb.toFixed(1)} MB)` : `reading ${list.length} ${t.label} files (${mb.toFixed(1)} MB)`);
     const staged = await stageTable(store, t, list);
-    for (const it of staged) {
-      it.file.staged = true;
-      it.ext.staged.add(t.table);
-    }
+    for (const it of staged) it.file.staged = true;
     stagedFiles.push(...staged.map((it) => `(${it.ext.i}, ${lit(t.table)}, ${lit(it.cand.path)})`));
     if (t.table === 'header') headerExts.push(...staged.map((it) => it.ext.i));
     const chk = `stg_chk_${t.table}`;
