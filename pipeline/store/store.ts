@@ -31,6 +31,10 @@ function spillDir(): string {
   return dir;
 }
 
+/** CP_SQL_TIMING=1: every statement's wall time on stderr (profiling). */
+const SQL_TIMING = process.env.CP_SQL_TIMING === '1';
+const sqlTiming = (sql: string, ms: number) => process.stderr.write(`sql ${ms.toFixed(1).padStart(8)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 110)}\n`);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Store {
@@ -99,8 +103,11 @@ export class Store {
 
   /** Rows as plain JSON-able objects (dates as YYYY-MM-DD strings). Cast counts to INT in SQL. */
   async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    const t0 = SQL_TIMING ? performance.now() : 0;
     const reader = await this.conn.runAndReadAll(sql, params);
-    return reader.getRowObjectsJson() as T[];
+    const rows = reader.getRowObjectsJson() as T[];
+    if (SQL_TIMING) sqlTiming(sql, performance.now() - t0);
+    return rows;
   }
 
   async one<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
@@ -108,7 +115,9 @@ export class Store {
   }
 
   async run(sql: string, params?: Params): Promise<void> {
+    const t0 = SQL_TIMING ? performance.now() : 0;
     await this.conn.run(sql, params);
+    if (SQL_TIMING) sqlTiming(sql, performance.now() - t0);
   }
 
   /** Run fn inside one transaction: all of it is stored, or none of it. */
