@@ -75,14 +75,209 @@ export function fillTemplate(node: unknown, vars: Record<string, unknown>): unkn
 let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
 export const loadVega = () => (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
 
-/** Turns a filled Vega-Lite spec into raw SVG: vegaLiteToSvg here, or a render worker's (pool.ts). */
+/** Turns a chart (ChartSpec, or a filled Vega-Lite spec) into raw SVG: vegaLiteToSvg here, or a render worker's (pool.ts). */
 export type SvgRenderer = (spec: unknown) => Promise<string>;
 
-/** Compile a Vega-Lite spec and render it to an SVG string (raw vega output). */
+/**
+ * A chart of a report for vegaLiteToSvg: a filled template in which the lists of labels named
+ * by chartSpec are stand-ins ("@@cp:<name>:<i>@@"), so are the domains' numbers, and each
+ * dataset is {"$cpData": name}, with the real ones beside it. Charts that differ only in those (most of
+ * a report's, and the same KPI's in every council) compile to the same Vega dataflow but for
+ * them: it is compiled (vega-lite) and parsed (vega) once per process, and each chart gets a
+ * copy with its own labels and rows put in (see runtimeFor). The SVG is the same.
+ */
+export interface ChartSpec {
+  cpChart: 1;
+  vl: unknown;
+  /** stand-in -> the label it stands for */
+  strings: Record<string, string>;
+  /** A stand-in number (as JSON writes it: NUMBER_BASE + i) -> the number it stands for (a scale's domain). */
+  numbers: Record<string, number>;
+  datasets: Record<string, unknown[]>;
+}
+
+const isChartSpec = (x: unknown): x is ChartSpec => !!x && typeof x === 'object' && (x as ChartSpec).cpChart === 1;
+
+const NUMBER_BASE = 1234500000.5;
+const NUMBER_STAND_IN = /\b12345\d{5}\.5\b/g;
+
+/**
+ * Fill a template into a ChartSpec: `labels` name lists of strings, `datasets` the rows and
+ * `numbers` lists of numbers (a scale's domain) whose non-zero values get stand-ins.
+ */
+export function chartSpec(template: string, vars: Record<string, unknown>, labels: string[], datasets: string[], numbers: string[] = []): ChartSpec {
+  const strings: Record<string, string> = {};
+  const nums: Record<string, number> = {};
+  const data: Record<string, unknown[]> = {};
+  const v: Record<string, unknown> = { ...vars };
+  for (const name of labels) {
+    v[name] = (vars[name] as string[]).map((s, i) => {
+      const id = `@@cp:${name}:${i}@@`;
+      strings[id] = s;
+      return id;
+    });
+  }
+  for (const name of datasets) {
+    data[name] = vars[name] as unknown[];
+    v[name] = { $cpData: name };
+  }
+  let k = 0;
+  for (const name of numbers) {
+    v[name] = (vars[name] as number[]).map((x) => {
+      if (x === 0 || !Number.isFinite(x)) return x;
+      const n = NUMBER_BASE + k++;
+      nums[String(n)] = x;
+      return n;
+    });
+  }
+  return { cpChart: 1, vl: fillTemplate(loadTemplate(template), v), strings, numbers: nums, datasets: data };
+}
+
+/** The chart's Vega-Lite spec: rows put in, and (with `labels`) the real labels and numbers for the stand-ins. */
+function vlSpec(c: ChartSpec, labels: boolean): unknown {
+  const walk = (n: unknown): unknown => {
+    if (typeof n === 'string') return labels && n in c.strings ? c.strings[n] : n;
+    if (typeof n === 'number') return labels && String(n) in c.numbers ? c.numbers[String(n)] : n;
+    if (Array.isArray(n)) return n.map(walk);
+    if (n && typeof n === 'object') {
+      const name = (n as { $cpData?: string }).$cpData;
+      if (typeof name === 'string') return c.datasets[name];
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(n)) out[k] = walk(v);
+      return out;
+    }
+    return n;
+  };
+  return walk(c.vl);
+}
+
+/**
+ * A cached dataflow: its JSON with stand-ins (plain labels, see plainLabels, go in as they are,
+ * quoted or inside an expression's string) and where the rows go ({"$cpData": name} in it).
+ */
+interface Template {
+  json: string;
+  rows: { path: (string | number)[]; name: string }[];
+}
+
+/** Mark where the chart's rows (the arrays passed in) are in a dataflow (which must be plain JSON, as vega's parse gives). */
+function toTemplate(rt: unknown, c: ChartSpec): Template {
+  const names = new Map<unknown, string>(Object.entries(c.datasets).map(([k, v]) => [v, k]));
+  const rows: Template['rows'] = [];
+  const path: (string | number)[] = [];
+  const mark = (n: unknown): unknown => {
+    if (Array.isArray(n)) {
+      const name = names.get(n);
+      if (name !== undefined) {
+        rows.push({ path: [...path], name });
+        return { $cpData: name };
+      }
+      return n.map((x, i) => {
+        path.push(i);
+        const r = mark(x);
+        path.pop();
+        return r;
+      });
+    }
+    if (n && typeof n === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(n)) {
+        path.push(k);
+        out[k] = mark(v);
+        path.pop();
+      }
+      return out;
+    }
+    // JSON keeps everything else of vega's dataflow (its undefined values read the same missing)
+    if (typeof n === 'number' ? !Number.isFinite(n) || Object.is(n, -0) : typeof n === 'function' || typeof n === 'bigint' || typeof n === 'symbol') throw new Error('chart: not JSON');
+    return n;
+  };
+  return { json: JSON.stringify(mark(rt)), rows };
+}
+
+/** A copy of a cached dataflow with this chart's labels and rows; null if a stand-in is left. */
+function instantiate(t: Template, c: ChartSpec): unknown | null {
+  // numbers first, then labels (so that a label is never read as a stand-in number)
+  let left = false;
+  let json = t.json.replace(NUMBER_STAND_IN, (m) => {
+    if (m in c.numbers) return JSON.stringify(c.numbers[m]);
+    left = true;
+    return m;
+  });
+  if (left) return null;
+  json = json.replace(/@@cp:\w+:\d+@@/g, (m) => (m in c.strings ? c.strings[m]! : m));
+  if (json.includes('@@cp:')) return null;
+  const rt = JSON.parse(json) as Record<string | number, unknown>;
+  for (const { path, name } of t.rows) {
+    let n: any = rt;
+    for (const k of path.slice(0, -1)) n = n[k];
+    n[path[path.length - 1]!] = c.datasets[name];
+  }
+  return rt;
+}
+
+/** Labels put into a cached dataflow as they are: none that JSON or an expression would escape. */
+const plainLabels = (c: ChartSpec) => Object.values(c.strings).every((s) => typeof s === 'string' && !/["\\\u0000-\u001f\u2028\u2029]|@@cp:/.test(s));
+
+interface Compiled {
+  /** The dataflow with stand-ins and where the rows go; null: compile each chart of this shape. */
+  template: Template | null;
+  warnings: string[];
+}
+const compiledCache = new Map<string, Compiled>();
+/** For tests: the shapes compiled so far, and how many of them are reused. */
+export const chartCacheStats = () => ({ shapes: compiledCache.size, reused: [...compiledCache.values()].filter((e) => e.template).length });
+
+/**
+ * The chart's Vega dataflow (vega.parse of vega-lite's compile). A shape seen first is compiled
+ * twice, with its labels and with the stand-ins, and the stand-ins' dataflow is kept only if,
+ * with the labels and rows put back, it is the very dataflow of the labelled compile (and the
+ * rows occur in it only where they were passed in). CP_CHART_CHECK=1 checks every chart.
+ */
+function runtimeFor(c: ChartSpec, vega: typeof import('vega'), compile: typeof import('vega-lite').compile, warnings?: string[]): unknown {
+  const full = () => {
+    const w: string[] = [];
+    const rt = vega.parse(compile(vlSpec(c, true) as TopLevelSpec, { logger: quietLogger(w) }).spec);
+    return { rt, w };
+  };
+  const plain = plainLabels(c);
+  const key = JSON.stringify(c.vl);
+  let e = compiledCache.get(key);
+  if (!e && plain) {
+    const { rt, w } = full();
+    let template: Template | null = null;
+    try {
+      const stand = vega.parse(compile(vlSpec(c, false) as TopLevelSpec, { logger: quietLogger() }).spec);
+      const t = toTemplate(stand, c);
+      const copied = Object.values(c.datasets).some((rs) => rs.some((r) => t.json.includes(JSON.stringify(r))));
+      const back = instantiate(t, c);
+      if (!copied && back !== null && JSON.stringify(back) === JSON.stringify(rt)) template = t;
+    } catch {
+      template = null;
+    }
+    e = { template, warnings: w };
+    compiledCache.set(key, e);
+    warnings?.push(...w);
+    return rt;
+  }
+  if (e?.template && plain) {
+    const rt = instantiate(e.template, c);
+    if (rt !== null) {
+      if (process.env.CP_CHART_CHECK === '1' && JSON.stringify(rt) !== JSON.stringify(full().rt)) throw new Error('chart: cached dataflow differs from a fresh compile');
+      warnings?.push(...e.warnings);
+      return rt;
+    }
+  }
+  const { rt, w } = full();
+  warnings?.push(...w);
+  return rt;
+}
+
+/** Compile a chart (ChartSpec, or a filled Vega-Lite spec) and render it to an SVG string (raw vega output). */
 export async function vegaLiteToSvg(spec: unknown, warnings?: string[]): Promise<string> {
   const [vega, { compile }] = await loadVega();
-  const vgSpec = compile(spec as TopLevelSpec, { logger: quietLogger(warnings) }).spec;
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  const runtime = isChartSpec(spec) ? runtimeFor(spec, vega, compile, warnings) : vega.parse(compile(spec as TopLevelSpec, { logger: quietLogger(warnings) }).spec);
+  const view = new vega.View(runtime as ReturnType<typeof vega.parse>, { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
@@ -219,7 +414,7 @@ export async function trendChart(k: KpiResult, shownK: ShownKpi, laName: string,
     dashes.push([6, 4]);
   }
   const maxV = Math.max(0, ...data.map((d) => d.value ?? 0), ...refs.map((r) => r.value));
-  const spec = fillTemplate(loadTemplate('trend.vl.json'), {
+  const spec = chartSpec('trend.vl.json', {
     points: data,
     refs,
     quarters,
@@ -229,7 +424,7 @@ export async function trendChart(k: KpiResult, shownK: ShownKpi, laName: string,
     yDomain: k.unit === 'percent' ? [0, 100] : [0, Math.max(5, Math.ceil(maxV * 1.1))],
     yTitle: k.unit === 'percent' ? 'Per cent' : 'Number',
     config: VEGA_CONFIG,
-  });
+  }, ['quarters', 'seriesDomain'], ['points', 'refs'], ['yDomain']);
   const title = `Trend: ${k.title}`;
   const desc = trendSummary(k, series, points);
   const svg = finishSvg(await toSvg(spec), idBase, title, desc);
@@ -286,13 +481,13 @@ export async function breakdownChart(k: KpiResult, shownK: ShownKpi, idBase: str
   });
   const dims = [...new Set(shownK.cells.map((c) => c.dimension))].sort((a, b) => dimensionRank(a) - dimensionRank(b));
   const maxV = Math.max(0, ...cells.map((c) => c.value ?? 0));
-  const spec = fillTemplate(loadTemplate('breakdown.vl.json'), {
+  const spec = chartSpec('breakdown.vl.json', {
     cells,
     dimensions: DIMENSION_ORDER.filter((d) => dims.includes(d)).map((d) => DIMENSION_SHORT[d]).concat(dims.filter((d) => !DIMENSION_ORDER.includes(d))),
     xDomain: k.unit === 'percent' ? [0, 100] : [0, Math.max(5, Math.ceil(maxV * 1.15))],
     xTitle: k.unit === 'percent' ? 'Per cent' : 'Number',
     config: VEGA_CONFIG,
-  });
+  }, ['dimensions'], ['cells'], ['xDomain']);
   const title = `Breakdown: ${k.title}`;
   const nHidden = cells.filter((c) => c.label === SUPPRESSED).length;
   const desc = `Bar chart of the figure for each group by ${dims.map((d) => (DIMENSION_LABEL[d] ?? d).toLowerCase()).join(', ')}; the table gives the numbers.${nHidden ? ` ${nHidden} ${nHidden === 1 ? 'group has' : 'groups have'} no bar because the numbers are small (shown as c).` : ''}`;

@@ -1,0 +1,77 @@
+/**
+ * The charts' compile cache (pipeline/render/charts.ts chartSpec/runtimeFor): a chart drawn from
+ * a cached dataflow, with its own labels, numbers and rows put in, is the SVG a fresh compile
+ * of the same filled template gives, byte for byte.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHARTS_DIR, chartCacheStats, chartSpec, fillTemplate, finishSvg, VEGA_CONFIG, vegaLiteToSvg } from '../pipeline/render/charts.js';
+
+const template = (f: string) => JSON.parse(readFileSync(join(CHARTS_DIR, f), 'utf8'));
+
+function trendVars(la: string, quarters: string[], values: (number | null)[], max: number, target: string) {
+  return {
+    points: quarters.map((quarter, i) => ({ quarter, series: la, value: values[i] ?? null })),
+    refs: [{ series: target, value: 60 }],
+    quarters,
+    seriesDomain: [la, target],
+    seriesColours: ['#1d70b8', '#00703c'],
+    seriesDashes: [[1, 0], [1, 0]],
+    yDomain: [0, max],
+    yTitle: 'Number',
+    config: VEGA_CONFIG,
+  };
+}
+
+function breakdownVars(dims: string[], max: number, cats: string[]) {
+  return {
+    cells: cats.map((category, i) => ({ dimension: dims[i % dims.length], category, order: i, value: i % 3 ? i * 3 : null, textX: i % 3 ? i * 3 : 0, label: i % 3 ? `${i * 3}` : 'c' })),
+    dimensions: dims,
+    xDomain: [0, max],
+    xTitle: 'Number',
+    config: VEGA_CONFIG,
+  };
+}
+
+/** The SVG of a fresh compile and the cached path's, ids renamed alike. */
+async function both(file: string, vars: Record<string, unknown>, labels: string[], datasets: string[], numbers: string[]) {
+  const fresh = await vegaLiteToSvg(fillTemplate(template(file), structuredClone(vars)));
+  const cached = await vegaLiteToSvg(chartSpec(file, structuredClone(vars), labels, datasets, numbers));
+  return { fresh: finishSvg(fresh, 'c', 't', 'd'), cached: finishSvg(cached, 'c', 't', 'd') };
+}
+
+describe('chart compile cache', () => {
+  it('draws trend charts of one shape from one compile, the same SVG as a fresh compile', async () => {
+    const before = chartCacheStats();
+    const cases = [
+      trendVars('Harrow', ['2025-26 Q3', '2025-26 Q4', '2026-27 Q1'], [10, null, 12], 15, 'Target (60%)'),
+      trendVars("King's Lynn & <West>", ['2024-25 Q3', '2024-25 Q4', '2025-26 Q1'], [3, 4, 5], 7, 'Target (7)'),
+      trendVars('Bristol, City of', ['2025-26 Q1', '2025-26 Q2', '2025-26 Q3'], [null, null, 99], 120, 'Target (1,000)'),
+    ];
+    for (const v of cases) {
+      const { fresh, cached } = await both('trend.vl.json', v, ['quarters', 'seriesDomain'], ['points', 'refs'], ['yDomain']);
+      expect(cached).toBe(fresh);
+    }
+    const after = chartCacheStats();
+    expect(after.shapes - before.shapes).toBe(1);
+    expect(after.reused - before.reused).toBe(1);
+  });
+
+  it('draws breakdown charts of one shape from one compile, the same SVG as a fresh compile', async () => {
+    const cases = [
+      breakdownVars(['Sex', 'Age band'], 100, ['Female', 'Male', 'Under 1', '1 to 4', '5 to 9']),
+      breakdownVars(['Ethnicity', 'UASC'], 7, ['White', 'Mixed', 'UASC', 'Not UASC', 'Asian & <b>']),
+    ];
+    for (const v of cases) {
+      const { fresh, cached } = await both('breakdown.vl.json', v, ['dimensions'], ['cells'], ['xDomain']);
+      expect(cached).toBe(fresh);
+    }
+  });
+
+  it('compiles afresh a chart whose labels JSON would escape (the same SVG)', async () => {
+    const v = trendVars('A "quoted" \\ name', ['2025-26 Q3', '2025-26 Q4', '2026-27 Q1'], [1, 2, 3], 5, 'Target (60%)');
+    const { fresh, cached } = await both('trend.vl.json', v, ['quarters', 'seriesDomain'], ['points', 'refs'], ['yDomain']);
+    expect(cached).toBe(fresh);
+  });
+});
