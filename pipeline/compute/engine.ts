@@ -61,6 +61,17 @@ export interface EngineOptions {
   unitPostcodes?: string;
 }
 
+/**
+ * The boundary-unit file keyed by compact postcode (586k rows), from the shipped CSV: what
+ * 30_distance.sql joins on. Parsing the gzipped CSV takes seconds, so a copy of this table
+ * is shipped as Parquet (UNITS_K_PARQUET, built by data-samples/reference-derived.ts and
+ * checked against this query by test/kpi-prepare-reference.test.ts) and read instead.
+ */
+export const UNITS_CSV = join(REFERENCE_DIR, 'postcode_units_boundary.csv.gz');
+export const UNITS_K_PARQUET = join(REFERENCE_DIR, 'postcode_units_boundary_k.parquet');
+export const unitsKeyedFromCsv = (csv = UNITS_CSV) => `SELECT replace(upper(pcd), ' ', '') AS key, any_value(utla_code) AS utla_code
+    FROM read_csv(${lit(csv)}, header = true, delim = ',', quote = '"', all_varchar = true) GROUP BY 1`;
+
 /** The version key of the shipped reference files (content hash): a change rebuilds the stored copy. */
 const REF_FORMAT = 1;
 let refVersion: string | null = null;
@@ -76,17 +87,22 @@ function referenceVersion(files: string[]): string {
  * Load reference tables into this connection, once. The postcode tables (586k boundary
  * units) are parsed from CSV once per store and kept in it (ref_sectors_stored,
  * ref_units_boundary_k_stored, keyed by a content hash in store_meta), so a process start
- * does not re-read them; read-only and in-memory stores read the CSV files as before.
+ * does not re-read them; read-only and in-memory stores read the files into TEMP tables.
  */
+const referenceLoaded = new WeakSet<Store>();
 async function ensureReference(store: Store, opts: EngineOptions): Promise<void> {
+  if (referenceLoaded.has(store)) return;
   const have = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'ref_units_grid' AND temporary`);
-  if (have?.n) return;
+  if (have?.n) {
+    referenceLoaded.add(store);
+    return;
+  }
   const sectors = join(REFERENCE_DIR, 'postcode_sectors.csv');
-  const units = join(REFERENCE_DIR, 'postcode_units_boundary.csv.gz');
+  const parquet = existsSync(UNITS_K_PARQUET);
+  const units = parquet ? UNITS_K_PARQUET : UNITS_CSV;
   const readSectors = `SELECT sector, easting::DOUBLE AS easting, northing::DOUBLE AS northing, utla_code
     FROM read_csv(${lit(sectors)}, header = true, delim = ',', quote = '"', all_varchar = true)`;
-  const readUnitsK = `SELECT replace(upper(pcd), ' ', '') AS key, any_value(utla_code) AS utla_code
-    FROM read_csv(${lit(units)}, header = true, delim = ',', quote = '"', all_varchar = true) GROUP BY 1`;
+  const readUnitsK = parquet ? `SELECT key, utla_code FROM read_parquet(${lit(units)})` : unitsKeyedFromCsv(units);
   let persisted = false;
   const version = referenceVersion([sectors, units]);
   const stored = await store.one<{ value: string }>(`SELECT value FROM duckdb_tables() t, store_meta m
@@ -96,7 +112,8 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
     try {
       await store.transaction(async () => {
         await store.run(`CREATE OR REPLACE TABLE main.ref_sectors_stored AS ${readSectors}`);
-        await store.run(`CREATE OR REPLACE TABLE main.ref_units_boundary_k_stored AS ${readUnitsK} ORDER BY 1`);
+        // the Parquet file is sorted by key already (and read in order)
+        await store.run(`CREATE OR REPLACE TABLE main.ref_units_boundary_k_stored AS ${readUnitsK}${parquet ? '' : ' ORDER BY 1'}`);
         await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('reference_version', ${lit(version)})`);
       });
       persisted = true;
@@ -120,20 +137,91 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
   } else {
     await store.run(`CREATE TEMP TABLE ref_units_grid (pcd VARCHAR, easting DOUBLE, northing DOUBLE)`);
   }
+  referenceLoaded.add(store);
 }
 
-/** Create `calc` for these points and (re)create the base views. */
+/** The points table; part of the persisted base objects' key (the views bind to its columns). */
+const CALC_DDL = `CREATE OR REPLACE TEMP TABLE calc (la VARCHAR, la_dfe VARCHAR, as_at DATE, r DATE)`;
+/** Bump when the way prepare() persists the base objects changes. */
+const BASE_FORMAT = 1;
+const CREATE_RE = /^CREATE\s+OR\s+REPLACE\s+TEMP\s+(MACRO|VIEW)\s+(\w+)/i;
+
+interface BaseSql {
+  /** Every statement of sql/*.sql, in order. */
+  stmts: string[];
+  /** Per statement: the macro or view it creates (null: a statement run in every prepare as written). */
+  objects: ({ kind: 'MACRO' | 'VIEW'; name: string } | null)[];
+  /** Content hash of the statements (and of what they bind to): the key of the persisted copy. */
+  version: string;
+}
+let baseSqlCache: BaseSql | null = null;
+/** The SQL building blocks, read and split once per process. */
+function baseSql(): BaseSql {
+  if (baseSqlCache) return baseSqlCache;
+  const dir = sqlDir();
+  const stmts: string[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.sql')).sort()) stmts.push(...splitSql(readFileSync(join(dir, f), 'utf8')));
+  const objects = stmts.map((s) => {
+    const m = CREATE_RE.exec(s);
+    return m ? { kind: m[1]!.toUpperCase() as 'MACRO' | 'VIEW', name: m[2]! } : null;
+  });
+  const h = createHash('sha256').update(`base format ${BASE_FORMAT}\n${CALC_DDL}\n${MATERIALISED.join(',')}\n`);
+  for (const s of stmts) h.update(`${s}\n;\n`);
+  baseSqlCache = { stmts, objects, version: h.digest('hex').slice(0, 16) };
+  return baseSqlCache;
+}
+
+/**
+ * Make the macros and views of sql/*.sql usable in this connection. They are kept in the
+ * store (main schema), created once per version of the SQL text (the key, with the store
+ * schema version, is in store_meta as kpi_base_version), so a run does not re-create and
+ * re-bind its 66 macros and views. A store that cannot be written (read-only, or an older copy there)
+ * and an in-memory store get TEMP copies, as before. TEMP objects of the same names win
+ * over the stored ones wherever they are used (DuckDB looks in temp before main): the
+ * per-run overrides (config parameters, the mat_ redirects) keep working; TEMP copies left
+ * by an earlier prepare on this connection are dropped first.
+ */
+async function ensureBase(store: Store): Promise<void> {
+  const base = baseSql();
+  const runAs = async (stmts: string[]) => {
+    if (stmts.length) await store.run(stmts.join(';\n'));
+  };
+  const temp = () => runAs(base.stmts);
+  if (store.path === ':memory:') return temp();
+  const meta = await store.all<{ key: string; value: string }>(`SELECT key, value FROM store_meta WHERE key IN ('schema_version', 'kpi_base_version', 'kpi_base_objects')`).catch(() => []);
+  const get = (k: string) => meta.find((m) => m.key === k)?.value;
+  const version = `${base.version}:${get('schema_version') ?? '?'}`;
+  if (get('kpi_base_version') !== version) {
+    try {
+      await store.transaction(async () => {
+        // objects of an earlier version that this one no longer has
+        const names = new Set(base.objects.map((o) => (o ? `${o.kind} ${o.name}` : '')));
+        const old = (JSON.parse(get('kpi_base_objects') ?? '[]') as string[]).filter((o) => !names.has(o));
+        await runAs([...old.filter((o) => o.startsWith('VIEW ')), ...old.filter((o) => o.startsWith('MACRO '))].reverse().map((o) => `DROP ${o.split(' ')[0]} IF EXISTS main.${o.split(' ')[1]}`));
+        for (const [i, s] of base.stmts.entries()) await store.run(base.objects[i] ? s.replace(/^(CREATE\s+OR\s+REPLACE\s+)TEMP\s+/i, '$1') : s);
+        await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('kpi_base_version', ${lit(version)}), ('kpi_base_objects', ${lit(JSON.stringify(base.objects.filter((o) => o).map((o) => `${o!.kind} ${o!.name}`)))})`);
+      });
+    } catch {
+      return temp(); // a read-only store (or one written by another version): this connection's own copies
+    }
+  }
+  // TEMP copies (an earlier prepare or parameters on this connection) would hide the stored objects
+  await runAs([
+    ...base.objects.filter((o) => o?.kind === 'VIEW').map((o) => `DROP VIEW IF EXISTS temp.main.${o!.name}`),
+    ...base.objects.filter((o) => o?.kind === 'MACRO').map((o) => `DROP MACRO IF EXISTS temp.main.${o!.name}`),
+    ...base.stmts.filter((_, i) => !base.objects[i]),
+  ]);
+}
+
+/** Create `calc` for these points and make the base views usable (stored, or TEMP: see ensureBase). */
 export async function prepare(store: Store, points: CalcPoint[], opts: EngineOptions = {}): Promise<void> {
   await ensureReference(store, opts);
-  await store.run(`CREATE OR REPLACE TEMP TABLE calc (la VARCHAR, la_dfe VARCHAR, as_at DATE, r DATE)`);
+  await store.run(CALC_DDL);
   if (points.length) {
     const values = points.map((p) => `(${lit(p.la)}, ${lit(p.laDfe)}, DATE ${lit(p.asAt)}, DATE ${lit(p.r)})`).join(',\n');
     await store.run(`INSERT INTO calc VALUES ${values}`);
   }
-  const dir = sqlDir();
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.sql')).sort()) {
-    for (const stmt of splitSql(readFileSync(join(dir, f), 'utf8'))) await store.run(stmt);
-  }
+  await ensureBase(store);
   // Views that many metrics (and other views, several times over) build on are computed
   // once per prepare: DuckDB inlines a view at every reference, so the window functions of
   // ep_x would otherwise run in every metric that reads episodes.
@@ -248,7 +336,7 @@ export async function computeMetrics(
     defs.forEach((def, i) => requireColumns(def, cols.get(tables[i]!)!));
     return await aggregateAll(store, defs, defs.map((_, i) => cols.get(tables[i]!)!), opts);
   } finally {
-    for (const t of tables) await store.run(`DROP TABLE IF EXISTS ${t}`);
+    if (tables.length) await store.run(tables.map((t) => `DROP TABLE IF EXISTS ${t}`).join(';\n'));
   }
 }
 

@@ -1,7 +1,6 @@
 /** Reference data shipped in reference/: LA codes, statistical neighbours, DfE benchmarks. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { usageError } from '../core/errors.js';
 import { REFERENCE_DIR } from '../core/paths.js';
 import type { BenchmarkRef, Benchmarks } from './types.js';
@@ -15,8 +14,72 @@ export interface LaInfo {
   status: string;
 }
 
-const readCsv = (file: string): Record<string, string>[] =>
-  parse(readFileSync(join(REFERENCE_DIR, file)), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+/**
+ * The fields of one CSV line (RFC 4180: "quoted, fields" with "" for a quote; no line
+ * breaks inside fields, which the shipped files do not have). The reference files are read
+ * by this small parser rather than csv-parse: ten times faster on the 5 MB benchmarks file,
+ * and test/kpi-prepare-reference.test.ts checks it gives csv-parse's records for every file.
+ */
+export function csvFields(line: string): string[] {
+  if (!line.includes('"')) return line.split(',');
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === '"') {
+      let v = '';
+      let j = i + 1;
+      for (;;) {
+        const q = line.indexOf('"', j);
+        if (q < 0) throw new Error(`unterminated quoted field: ${line}`);
+        v += line.slice(j, q);
+        if (line[q + 1] === '"') {
+          v += '"';
+          j = q + 2;
+        } else {
+          j = q + 1;
+          break;
+        }
+      }
+      out.push(v);
+      if (j >= line.length) return out;
+      if (line[j] !== ',') throw new Error(`invalid quoted field: ${line}`);
+      i = j + 1;
+    } else {
+      const c = line.indexOf(',', i);
+      if (c < 0) {
+        out.push(line.slice(i));
+        return out;
+      }
+      out.push(line.slice(i, c));
+      i = c + 1;
+    }
+  }
+}
+
+/** The lines of a CSV file with a header (BOM and empty lines dropped, CRLF or LF). */
+function csvLines(file: string): string[] {
+  const text = readFileSync(join(REFERENCE_DIR, file), 'utf8');
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
+  const out: string[] = [];
+  for (const l of lines) {
+    const line = l.endsWith('\r') ? l.slice(0, -1) : l;
+    if (line !== '') out.push(line);
+  }
+  return out;
+}
+
+/** Records of a reference CSV file (columns from its header line). */
+export function readCsv(file: string): Record<string, string>[] {
+  const [head, ...lines] = csvLines(file);
+  const cols = csvFields(head ?? '');
+  return lines.map((l) => {
+    const f = csvFields(l);
+    if (f.length !== cols.length) throw new Error(`${file}: ${f.length} fields where the header has ${cols.length}: ${l}`);
+    const r: Record<string, string> = {};
+    cols.forEach((c, i) => (r[c] = f[i]!));
+    return r;
+  });
+}
 
 let las: LaInfo[] | null = null;
 export function allLas(): LaInfo[] {
@@ -51,24 +114,104 @@ export function neighbours(dfe: string): { dfe: string; ons: string; name: strin
     .sort((a, b) => a.rank - b.rank);
 }
 
-interface BenchRow { indicator: string; year: string; level: string; region: string; dfe: string; pct: number | null }
-const benchCache = new Map<string, BenchRow[]>();
-let benchLines: string[] | null = null;
-/** Rows of one indicator (the 5 MB file is split once; only the lines of that indicator are parsed). */
-function benchRows(indicator: string): BenchRow[] {
-  const hit = benchCache.get(indicator);
-  if (hit) return hit;
-  benchLines ??= readFileSync(join(REFERENCE_DIR, 'cla_kpi_benchmarks.csv'), 'utf8').split(/\r?\n/);
-  const text = [benchLines[0]!, ...benchLines.filter((l) => l.startsWith(`${indicator},`))].join('\n');
-  const rows = (parse(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[]).map((r) => {
-    const p = r.percentage?.trim() ?? '';
-    return {
-      indicator: r.indicator!, year: r.time_period!, level: r.geographic_level!, region: (r.region_name ?? '').toLowerCase(),
-      dfe: r.old_la_code ?? '', pct: /^-?\d+(\.\d+)?$/.test(p) ? Number(p) : null,
-    };
+/**
+ * One indicator of the benchmarks file, indexed: the latest year with an England figure and,
+ * in that year, the first published row of England, of each region (lower case) and of each
+ * LA (DfE code), as a scan of that year's rows in file order would find them.
+ */
+interface BenchIndex { year: string | undefined; england: number | null; regions: Map<string, number | null>; las: Map<string, number | null> }
+const NO_BENCH: BenchIndex = { year: undefined, england: null, regions: new Map(), las: new Map() };
+
+const BENCH_CSV = 'cla_kpi_benchmarks.csv';
+/**
+ * The index of every indicator, derived from BENCH_CSV and shipped beside it (65 KB of JSON
+ * instead of 5 MB of CSV to read at every run): built by data-samples/reference-derived.ts,
+ * checked against the CSV by test/kpi-prepare-reference.test.ts. It records the CSV's size:
+ * a CSV refreshed without rebuilding it is read instead.
+ */
+export const BENCH_INDEX_JSON = 'cla_kpi_benchmarks_latest.json';
+interface BenchIndexJson { year: string | null; england: number | null; regions: Record<string, number | null>; las: Record<string, number | null> }
+export interface BenchIndexFile { source: string; sourceBytes: number; indicators: Record<string, BenchIndexJson> }
+
+/** One indicator's index from its lines (fields by the header's column names). */
+function indexOfRows(cols: string[], lines: string[]): BenchIndex {
+  const at = (name: string) => cols.indexOf(name);
+  const [cYear, cLevel, cRegion, cDfe, cPct] = [at('time_period'), at('geographic_level'), at('region_name'), at('old_la_code'), at('percentage')];
+  const rows = lines.map((l) => {
+    const f = csvFields(l);
+    const p = f[cPct]?.trim() ?? '';
+    return { year: f[cYear]!, level: f[cLevel]!, region: (f[cRegion] ?? '').toLowerCase(), dfe: f[cDfe] ?? '', pct: /^-?\d+(\.\d+)?$/.test(p) ? Number(p) : null };
   });
-  benchCache.set(indicator, rows);
-  return rows;
+  const years = [...new Set(rows.filter((r) => r.level === 'National' && r.pct !== null).map((r) => r.year))].sort();
+  const year = years[years.length - 1];
+  if (!year) return NO_BENCH;
+  const ix: BenchIndex = { year, england: null, regions: new Map(), las: new Map() };
+  let englandSeen = false;
+  for (const r of rows) {
+    if (r.year !== year) continue;
+    if (r.level === 'National' && !englandSeen) {
+      ix.england = r.pct;
+      englandSeen = true;
+    } else if (r.level === 'Regional' && !ix.regions.has(r.region)) ix.regions.set(r.region, r.pct);
+    else if (r.level === 'Local authority' && !ix.las.has(r.dfe)) ix.las.set(r.dfe, r.pct);
+  }
+  return ix;
+}
+
+/** BENCH_CSV's lines grouped by indicator (found without splitting the 5 MB text), and its columns. */
+function benchCsvLines(): { cols: string[]; byIndicator: Map<string, string[]> } {
+  const text = readFileSync(join(REFERENCE_DIR, BENCH_CSV), 'utf8');
+  const byIndicator = new Map<string, string[]>();
+  let cols: string[] | null = null;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    if (end > pos) {
+      if (!cols) cols = csvFields(text.slice(pos, end));
+      else {
+        // the indicator ids are plain words: never quoted
+        const comma = text.indexOf(',', pos);
+        const ind = text.slice(pos, comma < 0 || comma > end ? end : comma);
+        let lines = byIndicator.get(ind);
+        if (!lines) byIndicator.set(ind, (lines = []));
+        lines.push(text.slice(pos, end));
+      }
+    }
+    pos = nl + 1;
+  }
+  return { cols: cols ?? [], byIndicator };
+}
+
+/** The index of every indicator of BENCH_CSV, as BENCH_INDEX_JSON holds it. */
+export function benchIndexFromCsv(): BenchIndexFile {
+  const { cols, byIndicator } = benchCsvLines();
+  const indicators: Record<string, BenchIndexJson> = {};
+  for (const [ind, lines] of [...byIndicator].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const ix = indexOfRows(cols, lines);
+    indicators[ind] = { year: ix.year ?? null, england: ix.england, regions: Object.fromEntries(ix.regions), las: Object.fromEntries(ix.las) };
+  }
+  return { source: BENCH_CSV, sourceBytes: statSync(join(REFERENCE_DIR, BENCH_CSV)).size, indicators };
+}
+
+let benchIndex: Map<string, BenchIndex> | null = null;
+/** One indicator's index: from the shipped JSON index if it matches the CSV, else from the CSV (once per process). */
+function benchIndexOf(indicator: string): BenchIndex {
+  if (!benchIndex) {
+    benchIndex = new Map();
+    const json = join(REFERENCE_DIR, BENCH_INDEX_JSON);
+    const file = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as BenchIndexFile) : null;
+    if (file && file.source === BENCH_CSV && file.sourceBytes === statSync(join(REFERENCE_DIR, BENCH_CSV)).size) {
+      for (const [ind, ix] of Object.entries(file.indicators)) {
+        benchIndex.set(ind, ix.year === null ? NO_BENCH : { year: ix.year, england: ix.england, regions: new Map(Object.entries(ix.regions)), las: new Map(Object.entries(ix.las)) });
+      }
+    } else {
+      const { cols, byIndicator } = benchCsvLines();
+      for (const [ind, lines] of byIndicator) benchIndex.set(ind, indexOfRows(cols, lines));
+    }
+  }
+  return benchIndex.get(indicator) ?? NO_BENCH;
 }
 
 const DFE_ATTRIBUTION = 'Department for Education, Children looked after in England including adoptions / Stability measures / Outcomes for children in need (Open Government Licence v3.0)';
@@ -84,17 +227,15 @@ export function yearLabel(tp: string): string {
  * percentages of the LA's 10 neighbours that have one (suppressed ones are left out).
  */
 export function benchmarksFor(ref: BenchmarkRef, la: LaInfo): Benchmarks | null {
-  const rows = benchRows(ref.indicator);
-  const years = [...new Set(rows.filter((r) => r.level === 'National' && r.pct !== null).map((r) => r.year))].sort();
-  const year = years[years.length - 1];
+  const ix = benchIndexOf(ref.indicator);
+  const year = ix.year;
   if (!year) return null;
-  const inYear = rows.filter((r) => r.year === year);
   const t = (v: number | null) => (v === null ? null : ref.transform === 'complement' ? Math.round((100 - v) * 10) / 10 : v);
-  const england = inYear.find((r) => r.level === 'National')?.pct ?? null;
-  const region = inYear.find((r) => r.level === 'Regional' && r.region === la.regionName.toLowerCase())?.pct ?? null;
-  const own = inYear.find((r) => r.level === 'Local authority' && r.dfe === la.dfe)?.pct ?? null;
+  const england = ix.england;
+  const region = ix.regions.get(la.regionName.toLowerCase()) ?? null;
+  const own = ix.las.get(la.dfe) ?? null;
   const nbs = neighbours(la.dfe);
-  const nbValues = nbs.map((n) => inYear.find((r) => r.level === 'Local authority' && r.dfe === n.dfe)?.pct ?? null).filter((v): v is number => v !== null);
+  const nbValues = nbs.map((n) => ix.las.get(n.dfe) ?? null).filter((v): v is number => v !== null);
   const mean = nbValues.length ? Math.round((nbValues.reduce((a, b) => a + b, 0) / nbValues.length) * 10) / 10 : null;
   return {
     indicator: ref.indicator,

@@ -1,0 +1,119 @@
+/**
+ * prepare() keeps the KPI macros and base views in the store (created once per version of
+ * sql/*.sql); read-only stores with an older copy, and in-memory stores, get TEMP copies.
+ * Every way must give the same figures, and the per-run TEMP overrides (config parameters,
+ * the materialised views) must win over the stored objects.
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeRuns } from '../pipeline/compute/kpis.js';
+import { loadConfig } from '../pipeline/compute/config.js';
+import { loadMetrics } from '../pipeline/compute/metrics.js';
+import { resolveLa } from '../pipeline/compute/reference.js';
+import { SAMPLES_DIR } from '../pipeline/core/paths.js';
+import { loadExtracts } from '../pipeline/ingest/ingest.js';
+import { Store } from '../pipeline/store/store.js';
+import type { KpiRun } from '../pipeline/compute/types.js';
+
+const LA = 'E09000015';
+const DATES = ['2026-06-30', '2026-09-30'];
+const R = '2026-09-30';
+const defs = loadMetrics();
+let work = '';
+let file = '';
+
+const figures = (runs: KpiRun[]) => runs.map((r) => ({ ...r, generatedAt: null }));
+async function compute(store: Store, parameters: Record<string, number> = {}) {
+  const config = loadConfig(defs, { la: LA });
+  config.parameters = { ...config.parameters, ...parameters };
+  return figures(await computeRuns(store, defs, [{ la: resolveLa(LA), config }], R, { history: 3 }));
+}
+const meta = async (store: Store, key: string) => (await store.one<{ value: string }>(`SELECT value FROM store_meta WHERE key = '${key}'`))?.value;
+const views = async (store: Store, temporary: boolean) =>
+  (await store.all<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_views() WHERE NOT internal AND temporary = ${temporary} AND view_name = 'ep_all'`))[0]!.n;
+
+let memoryRuns: ReturnType<typeof figures>;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'kpi-prepare-'));
+  file = join(work, 's.duckdb');
+  const store = await Store.open(file);
+  const res = await loadExtracts(store, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));
+  expect(res.every((r) => r.loaded)).toBe(true);
+  store.close();
+  // the reference: TEMP objects only (an in-memory store with the same snapshots)
+  const mem = await Store.memory();
+  await loadExtracts(mem, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));
+  memoryRuns = await compute(mem);
+  expect(await views(mem, false)).toBe(0);
+  mem.close();
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('prepare: stored base objects', () => {
+  it('creates them once in a writable store, and the figures are those of TEMP objects', async () => {
+    const store = await Store.open(file);
+    try {
+      expect(await meta(store, 'kpi_base_version')).toBeUndefined();
+      expect(await compute(store)).toEqual(memoryRuns);
+      const version = await meta(store, 'kpi_base_version');
+      expect(version).toMatch(/^[0-9a-f]{16}:\d+$/);
+      expect(await views(store, false)).toBe(1);
+      expect(await views(store, true)).toBe(0);
+      // again on the same connection (the mat_ redirects of the first prepare are replaced)
+      expect(await compute(store)).toEqual(memoryRuns);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  it('a new process reuses them; a config parameter (TEMP macro) wins and does not outlive its run', async () => {
+    const store = await Store.open(file);
+    try {
+      const before = await meta(store, 'kpi_base_version');
+      expect(await compute(store)).toEqual(memoryRuns);
+      expect(await meta(store, 'kpi_base_version')).toBe(before);
+      const strict = await compute(store, { good_attendance_threshold: 100 });
+      const good = (runs: typeof memoryRuns) => runs[0]!.kpis.find((k) => k.id === 'good_attendance')!;
+      expect(good(strict).numerator!).toBeLessThan(good(memoryRuns).numerator!);
+      // the same parameter on TEMP objects gives the same figures
+      const mem = await Store.memory();
+      await loadExtracts(mem, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));
+      expect(await compute(mem, { good_attendance_threshold: 100 })).toEqual(strict);
+      mem.close();
+      expect(await compute(store)).toEqual(memoryRuns);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  it('a read-only store with an older copy gets TEMP objects, same figures; a writable one replaces the copy', async () => {
+    const stale = join(work, 'stale.duckdb');
+    copyFileSync(file, stale);
+    let store = await Store.open(stale);
+    await store.run(`UPDATE store_meta SET value = 'older' WHERE key = 'kpi_base_version'`);
+    await store.run(`CREATE OR REPLACE VIEW main.ep_all AS SELECT * FROM episodes WHERE false`); // an older, different definition
+    store.close();
+    store = await Store.open(stale, { readOnly: true });
+    try {
+      expect(await compute(store)).toEqual(memoryRuns);
+      expect(await views(store, true)).toBe(1);
+      expect(await meta(store, 'kpi_base_version')).toBe('older');
+    } finally {
+      store.close();
+    }
+    store = await Store.open(stale);
+    try {
+      expect(await compute(store)).toEqual(memoryRuns);
+      expect(await meta(store, 'kpi_base_version')).not.toBe('older');
+      expect(await views(store, true)).toBe(0);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+});
