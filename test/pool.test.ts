@@ -80,6 +80,23 @@ describe.skipIf(!existsSync(GENERATOR))('KPIs at pool scale equal each council c
     expect(all[0]!.kpis.some((k) => k.history.length === 4)).toBe(true);
   }, 180_000);
 
+  it('councils with their own KPI parameters: each gets its own, as computed alone', async () => {
+    const base = members();
+    // the second council's config lowers the good-attendance threshold and lengthens the PEP window
+    const own = base.map((m, i) => (i === 1 ? { ...m, config: { ...m.config, parameters: { ...m.config.parameters, good_attendance_threshold: 80, pep_window_months: 12 } } } : m));
+    const all = await computeRuns(store, defs, own, R, { quarters: 1 });
+    for (const [i, m] of own.entries()) {
+      const [alone] = await computeRuns(store, defs, [m], R, { quarters: 1 });
+      expect(figures(all[i]!)).toEqual(figures(alone!));
+    }
+    const plain = await computeRuns(store, defs, base, R, { quarters: 1 });
+    const fig = (r: KpiRun, id: string) => r.kpis.find((k) => k.id === id)!.numerator;
+    // the parameters reached the second council only
+    expect(fig(all[1]!, 'good_attendance')).not.toBe(fig(plain[1]!, 'good_attendance'));
+    expect(figures(all[0]!)).toEqual(figures(plain[0]!));
+    expect(figures(all[2]!)).toEqual(figures(plain[2]!));
+  }, 180_000);
+
   it('the order of the councils does not matter', async () => {
     const fwd = await computeRuns(store, defs, members(), R, { quarters: 1 });
     const rev = await computeRuns(store, defs, [...members()].reverse(), R, { quarters: 1 });

@@ -90,12 +90,14 @@ function referenceVersion(files: string[]): string {
  * does not re-read them; read-only and in-memory stores read the files into TEMP tables.
  */
 const referenceLoaded = new WeakSet<Store>();
+/** The unit-postcode file ref_units_grid was read from, per connection ('' = none). */
+const unitGridSource = new WeakMap<Store, string>();
 async function ensureReference(store: Store, opts: EngineOptions): Promise<void> {
-  if (referenceLoaded.has(store)) return;
+  if (referenceLoaded.has(store)) return ensureUnitGrid(store, opts);
   const have = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'ref_units_grid' AND temporary`);
   if (have?.n) {
     referenceLoaded.add(store);
-    return;
+    return ensureUnitGrid(store, opts);
   }
   const sectors = join(REFERENCE_DIR, 'postcode_sectors.csv');
   const parquet = existsSync(UNITS_K_PARQUET);
@@ -131,13 +133,25 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
   // what 30_distance.sql keys by compact postcode (already compact and upper case here)
   await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary AS
     SELECT key AS pcd, NULL::DOUBLE AS easting, NULL::DOUBLE AS northing, utla_code FROM ref_units_boundary_k`);
-  if (opts.unitPostcodes) {
-    await store.run(`CREATE TEMP TABLE ref_units_grid AS SELECT upper(trim(regexp_replace(pcd, '\\s+', ' ', 'g'))) AS pcd, easting::DOUBLE AS easting, northing::DOUBLE AS northing
-      FROM read_csv(${lit(opts.unitPostcodes)}, header = true, all_varchar = true) WHERE easting IS NOT NULL`);
-  } else {
-    await store.run(`CREATE TEMP TABLE ref_units_grid (pcd VARCHAR, easting DOUBLE, northing DOUBLE)`);
-  }
+  await ensureUnitGrid(store, opts);
   referenceLoaded.add(store);
+}
+
+/**
+ * ref_units_grid: the full unit-level postcode file of this computation (a council's config
+ * `unitPostcodes`), or empty. Re-read when a later computation on this connection names another
+ * file (the councils of a pool may differ).
+ */
+async function ensureUnitGrid(store: Store, opts: EngineOptions): Promise<void> {
+  const want = opts.unitPostcodes ?? '';
+  if (unitGridSource.get(store) === want) return;
+  if (want) {
+    await store.run(`CREATE OR REPLACE TEMP TABLE ref_units_grid AS SELECT upper(trim(regexp_replace(pcd, '\\s+', ' ', 'g'))) AS pcd, easting::DOUBLE AS easting, northing::DOUBLE AS northing
+      FROM read_csv(${lit(want)}, header = true, all_varchar = true) WHERE easting IS NOT NULL`);
+  } else {
+    await store.run(`CREATE OR REPLACE TEMP TABLE ref_units_grid (pcd VARCHAR, easting DOUBLE, northing DOUBLE)`);
+  }
+  unitGridSource.set(store, want);
 }
 
 /** The points table; part of the persisted base objects' key (the views bind to its columns). */

@@ -57,8 +57,30 @@ function planFor(la: LaInfo, asAt: IsoDate, snaps: Snapshot[], opts: ComputeOpti
 
 const key = (la: string, asAt: string, r: string) => `${la}|${asAt}|${r}`;
 
-/** Compute KpiRuns for several LAs at one R in one set-based pass. */
+/** What a council's config changes in the engine itself: councils that share it are computed in one pass. */
+const engineSettings = (c: LaConfig) => JSON.stringify([Object.entries(c.parameters ?? {}).sort(([a], [b]) => a.localeCompare(b)), c.unitPostcodes ?? null]);
+
+/**
+ * Compute KpiRuns for several LAs at one R, in one set-based pass per group of councils whose
+ * configs give the engine the same KPI parameters and unit-postcode file (in a pool, usually
+ * one group: every council at once). Runs come back in the order of `las`.
+ */
 export async function computeRuns(store: Store, defs: MetricDef[], las: { la: LaInfo; config: LaConfig }[], asAt: IsoDate, opts: ComputeOptions = {}): Promise<KpiRun[]> {
+  const groups = new Map<string, number[]>();
+  las.forEach((l, i) => {
+    const k = engineSettings(l.config);
+    (groups.get(k) ?? groups.set(k, []).get(k)!).push(i);
+  });
+  if (groups.size <= 1) return computeGroup(store, defs, las, asAt, opts);
+  const out: KpiRun[] = new Array(las.length);
+  for (const idx of groups.values()) {
+    const runs = await computeGroup(store, defs, idx.map((i) => las[i]!), asAt, opts);
+    idx.forEach((i, j) => { out[i] = runs[j]!; });
+  }
+  return out;
+}
+
+async function computeGroup(store: Store, defs: MetricDef[], las: { la: LaInfo; config: LaConfig }[], asAt: IsoDate, opts: ComputeOptions): Promise<KpiRun[]> {
   const snaps = await storedSnapshots(store);
   const plans = las.map(({ la }) => planFor(la, asAt, snaps, opts));
   const calc: CalcPoint[] = [];
