@@ -128,10 +128,10 @@ const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
  */
 export async function dropStaged(store: Store): Promise<void> {
   const like = `LIKE 'stg\\_%' ESCAPE '\\'`;
-  const views = await store.all<{ name: string }>(`SELECT view_name AS name FROM duckdb_views() WHERE temporary AND view_name ${like}`);
-  for (const v of views) await store.run(`DROP VIEW IF EXISTS temp.${q(v.name)}`);
-  const tables = await store.all<{ name: string }>(`SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name ${like}`);
-  for (const t of tables) await store.run(`DROP TABLE IF EXISTS temp.${q(t.name)}`);
+  const objects = await store.all<{ kind: string; name: string }>(`SELECT 'VIEW' AS kind, view_name AS name FROM duckdb_views() WHERE temporary AND view_name ${like}
+    UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary AND table_name ${like} ORDER BY kind DESC, name`);
+  // views first (they read the tables); one call for every statement
+  if (objects.length) await store.run(objects.map((o) => `DROP ${o.kind} IF EXISTS temp.${q(o.name)};`).join('\n'));
 }
 
 /** One extract of a batch: a folder holding one council's files at one reference date. */
@@ -292,12 +292,15 @@ async function scan(ext: Ext, cand: Candidate, file: ExtractFile, quick = true):
  * Nothing persistent is written. Results come in the order of `specs`, problems sorted.
  */
 export async function stageExtracts(store: Store, specs: ExtractSpec[], opts: { onProgress?: (msg: string) => void } = {}): Promise<IngestResult[]> {
-  return stagePrepared(store, await prepareBatch(specs), opts);
+  const prepared = await prepareBatch(specs);
+  return smallOnOneThread(store, prepared.bytes, () => stagePrepared(store, prepared, opts));
 }
 
 interface Prepared {
   exts: Ext[];
   items: Map<string, Item[]>;
+  /** Bytes of the recognised files (the batch's size). */
+  bytes: number;
 }
 
 /** Recognition and the byte pass of a batch (JS only, no store: may overlap the previous batch's SQL). */
@@ -322,11 +325,13 @@ async function prepareBatch(specs: ExtractSpec[]): Promise<Prepared> {
       items.get(t.table)!.push({ ext, t, cand, file, scan: res, rg: keys.get(key)! });
     }
   }
-  return { exts, items };
+  const bytes = [...items.values()].flat().reduce((a, it) => a + it.cand.bytes, 0);
+  return { exts, items, bytes };
 }
 
-async function stagePrepared(store: Store, { exts, items }: Prepared, opts: { onProgress?: (msg: string) => void }): Promise<IngestResult[]> {
+async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opts: { onProgress?: (msg: string) => void }): Promise<IngestResult[]> {
   const progress = opts.onProgress ?? (() => undefined);
+  const small = bytes < smallBatchBytes();
   await dropStaged(store);
   for (const m of MACROS) await store.run(m);
   await store.run(`CREATE TEMP TABLE stg_problems (rule VARCHAR, severity VARCHAR, ext INTEGER, tbl VARCHAR, line BIGINT, col VARCHAR, child VARCHAR, value VARCHAR, message VARCHAR)`);
@@ -346,29 +351,30 @@ async function stagePrepared(store: Store, { exts, items }: Prepared, opts: { on
     }
     const mb = list.reduce((a, it) => a + it.cand.bytes, 0) / 1e6;
     progress(list.length === 1 ? `reading ${list[0]!.cand.path} (${t.label}, ${mb.toFixed(1)} MB)` : `reading ${list.length} ${t.label} files (${mb.toFixed(1)} MB)`);
-    const staged = await stageTable(store, t, list);
+    const staged = await stageTable(store, t, list, small);
     for (const it of staged) it.file.staged = true;
     stagedFiles.push(...staged.map((it) => `(${it.ext.i}, ${lit(t.table)}, ${lit(it.cand.path)})`));
     if (t.table === 'header') headerExts.push(...staged.map((it) => it.ext.i));
     const chk = `stg_chk_${t.table}`;
     progress(list.length === 1 ? `checking ${list[0]!.cand.path}` : `checking ${t.label}`);
-    // rows skipped while reading: repeated header rows and blank rows
-    await exec(store, `INSERT INTO stg_problems ${PROBLEM_COLUMNS}
-      SELECT CASE WHEN is_header THEN 'repeated-header' ELSE 'empty-row' END, CASE WHEN is_header THEN 'error' ELSE 'warning' END, ext, ${lit(t.table)}, line, NULL, NULL, NULL,
+    // every problem of the table in one statement: the rows skipped while reading (repeated
+    // header rows and blank rows), then each rule group's (extracts with the same columns and
+    // reference date) row and cross-row checks
+    const checks = [`SELECT CASE WHEN is_header THEN 'repeated-header' ELSE 'empty-row' END, CASE WHEN is_header THEN 'error' ELSE 'warning' END, ext, ${lit(t.table)}, line, NULL, NULL, NULL,
         CASE WHEN is_header THEN 'This row repeats the header row (the column names). Remove it: files joined together often carry a second header row.'
           ELSE 'Every value on this row is blank: the row is ignored.' END
-      FROM ${chk} WHERE skip`);
-    // every rule group (extracts with the same columns and reference date) once
+      FROM ${chk} WHERE skip`];
     const groups = new Map<number, Item>();
     for (const it of staged) if (!groups.has(it.rg)) groups.set(it.rg, it);
     for (const [rg, it] of groups) {
       const present = new Set(it.cand.names);
       const where = groups.size === 1 ? 'true' : `rg = ${rg}`;
       const rowSql = rowChecksSql(chk, t.table, rowChecks(t, present, it.ext.spec.asAt), where);
-      if (rowSql) await exec(store, rowSql);
+      if (rowSql) checks.push(rowSql);
       const header = t.table === 'header' ? null : { chk: 'stg_chk_header', exts: headerExts };
-      for (const sql of crossChecksSql(t, chk, present, where, header)) await exec(store, sql);
+      checks.push(...crossChecksSql(t, chk, present, where, header, small));
     }
+    await exec(store, `INSERT INTO stg_problems ${PROBLEM_COLUMNS}\n${checks.map((c) => `(${c})`).join('\nUNION ALL\n')}`);
     // the typed rows used for the load
     const cols = t.columns.map((c) => `c.t_${colId(c)}::${sqlType(c.type)} AS ${colId(c)}`).join(', ');
     await store.run(`CREATE OR REPLACE TEMP VIEW ${q(`stg_${t.table}`)} AS
@@ -435,8 +441,9 @@ const READ_OPTIONS = `header = true, auto_detect = false, delim = ',', quote = '
  * cleaned copy, or whose rows do not match its byte pass, is read alone from a cleaned copy.
  * Returns the items whose rows are staged.
  */
-async function stageTable(store: Store, t: TableDef, list: Item[]): Promise<Item[]> {
-  interface Raw { table: string; names: string[]; files: { item: Item; fidx: number; off: number }[] }
+async function stageTable(store: Store, t: TableDef, list: Item[], small: boolean): Promise<Item[]> {
+  /** paths: how many files the read took (a file whose rows do not match its byte pass is left out of `files`). */
+  interface Raw { table: string; names: string[]; paths: number; files: { item: Item; fidx: number; off: number }[] }
   const raws: Raw[] = [];
   const alone: Item[] = [];
   let reads = 0; // names each read's raw and rejects tables
@@ -444,25 +451,30 @@ async function stageTable(store: Store, t: TableDef, list: Item[]): Promise<Item
   /** read_csv of `paths` into a typed raw table; per path: rows read, rejected, first rowid. */
   const read = async (table: string, names: string[], paths: string[]) => {
     const columns = `{${names.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ')}}`;
-    const emptyRow = names.map((_, i) => `cp_clean(c${i}) IS NULL`).join(' AND ');
+    // the trimmed values (v<i>) once, in an inner projection: every later expression reads them
+    // as columns (short expressions plan fast; the macros expand into long ones)
+    const inner = [paths.length === 1 ? '0 AS fidx' : `(list_position([${paths.map(lit).join(', ')}], filename) - 1)::INTEGER AS fidx`,
+      ...names.map((_, i) => `c${i}, cp_clean(c${i}) AS v${i}`)];
+    const emptyRow = names.map((_, i) => `v${i} IS NULL`).join(' AND ');
     const childIdx = names.indexOf('CHILD');
-    const headerRow = `CASE WHEN upper(cp_clean(c${childIdx})) = 'CHILD' THEN ${names.map((nm, i) => `coalesce(upper(cp_clean(c${i})), '') = ${lit(nm)}`).join(' AND ')} ELSE false END`;
+    const headerRow = `CASE WHEN upper(v${childIdx}) = 'CHILD' THEN ${names.map((nm, i) => `coalesce(upper(v${i}), '') = ${lit(nm)}`).join(' AND ')} ELSE false END`;
     const idxOf = new Map(names.map((nm, i) => [nm, i] as const));
-    // stored: the raw values, and the typed values that are costly to compute (dates, numbers);
-    // the check view derives the rest (materialising strings is the dominant cost of a read)
-    const sel: string[] = [paths.length === 1 ? '0 AS fidx' : `(list_position([${paths.map(lit).join(', ')}], filename) - 1)::INTEGER AS fidx`,
-      `${emptyRow} AS is_empty`, `${headerRow} AS is_header`];
+    // stored: the raw values (r_), the typed values that are costly to compute (dates, numbers),
+    // and in a small batch the trimmed values (v_); the check view derives the rest (in a large
+    // batch, materialising strings is the dominant cost of a read, and of its memory)
+    const sel: string[] = ['fidx', `${emptyRow} AS is_empty`, `${headerRow} AS is_header`];
     for (const c of t.columns) {
       const i = idxOf.get(c.name);
       if (i === undefined) continue;
       sel.push(`c${i} AS r_${colId(c)}`);
-      if (STORED_TYPED.has(c.type)) sel.push(`${typedExpr(c, `cp_clean(c${i})`)} AS t_${colId(c)}`);
+      if (small) sel.push(`v${i} AS v_${colId(c)}`);
+      if (STORED_TYPED.has(c.type)) sel.push(`${typedExpr(c, `v${i}`)} AS t_${colId(c)}`);
     }
     // rejects tables are named after the raw table (stg_ prefix: dropped with the staging)
     const rejects = `${table}_rejects`, rejectsScan = `${table}_rejects_scan`;
     await exec(store, `CREATE OR REPLACE TEMP TABLE ${q(table)} AS SELECT ${sel.join(', ')}
-      FROM read_csv([${paths.map(lit).join(', ')}], columns = ${columns}, ${READ_OPTIONS},
-        store_rejects = true, rejects_table = ${lit(rejects)}, rejects_scan = ${lit(rejectsScan)})`);
+      FROM (SELECT ${inner.join(', ')} FROM read_csv([${paths.map(lit).join(', ')}], columns = ${columns}, ${READ_OPTIONS},
+        store_rejects = true, rejects_table = ${lit(rejects)}, rejects_scan = ${lit(rejectsScan)}))`);
     const counts = await store.all<{ fidx: number | null; filename: string | null; n: number; lo: number; hi: number }>(
       `SELECT fidx, NULL AS filename, count(*)::INT AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi FROM ${q(table)} GROUP BY fidx
        UNION ALL
@@ -501,7 +513,7 @@ async function stageTable(store: Store, t: TableDef, list: Item[]): Promise<Item
     } catch {
       res = null;
     }
-    const raw: Raw = { table, names: g[0]!.cand.names, files: [] };
+    const raw: Raw = { table, names: g[0]!.cand.names, paths: g.length, files: [] };
     g.forEach((it, k) => {
       if (res && good(it, res[k]!)) raw.files.push({ item: it, fidx: k, off: res[k]!.lo });
       else alone.push(it);
@@ -541,17 +553,19 @@ async function stageTable(store: Store, t: TableDef, list: Item[]): Promise<Item
         await store.run(`DROP TABLE IF EXISTS temp.${q(table)}`);
         continue;
       }
-      raws.push({ table, names: it.cand.names, files: [{ item: it, fidx: 0, off: r.lo }] });
+      raws.push({ table, names: it.cand.names, paths: 1, files: [{ item: it, fidx: 0, off: r.lo }] });
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
 
-  // the file map and the line map (from row index k of a file on, line = k + 2 + d)
+  // the file map (reads of several files) and the line map (from row index k of a file on, line = k + 2 + d)
   const fmap = `stg_fmap_${t.table}`, linemap = `stg_linemap_${t.table}`;
-  const fmapRows = raws.flatMap((r, ri) => r.files.map((f) => `(${ri}, ${f.fidx}, ${f.item.ext.i}, ${f.item.rg}, ${f.off})`));
-  await store.run(`CREATE OR REPLACE TEMP TABLE ${fmap} AS SELECT raw::INTEGER AS raw, fidx::INTEGER AS fidx, ext::INTEGER AS ext, rg::INTEGER AS rg, off::BIGINT AS off
-    FROM (VALUES ${fmapRows.length ? fmapRows.join(', ') : '(0, 0, 0, 0, 0)'}) v(raw, fidx, ext, rg, off)${fmapRows.length ? '' : ' WHERE false'}`);
+  const fmapRows = raws.filter((r) => r.paths > 1).flatMap((r) => r.files.map((f) => `(${raws.indexOf(r)}, ${f.fidx}, ${f.item.ext.i}, ${f.item.rg}, ${f.off})`));
+  if (fmapRows.length) {
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${fmap} AS SELECT raw::INTEGER AS raw, fidx::INTEGER AS fidx, ext::INTEGER AS ext, rg::INTEGER AS rg, off::BIGINT AS off
+      FROM (VALUES ${fmapRows.join(', ')}) v(raw, fidx, ext, rg, off)`);
+  }
   const mapped = raws.flatMap((r) => r.files.map((f) => f.item));
   const withMap = mapped.filter((it) => it.scan.starts.length > 0);
   if (withMap.length) {
@@ -566,16 +580,31 @@ async function stageTable(store: Store, t: TableDef, list: Item[]): Promise<Item
     await store.conn.run(`CREATE OR REPLACE TEMP TABLE ${linemap} AS SELECT unnest($1::INTEGER[]) AS ext, unnest($2::INTEGER[]) AS k, unnest($3::INTEGER[]) AS d`,
       [listValue(exts), listValue(ks), listValue(ds)], [LIST(INTEGER), LIST(INTEGER), LIST(INTEGER)]);
   }
-  const selects = raws.map((r, ri) => {
+  // the check view: the values computed by the read, and the rest (cheap, or not stored)
+  const selects = raws.filter((r) => r.files.length).map((r) => {
     const values = t.columns.map((c) => {
       const id = colId(c);
       if (!r.names.includes(c.name)) return `NULL::VARCHAR AS r_${id}, NULL::VARCHAR AS v_${id}, NULL::${sqlType(c.type)} AS t_${id}`;
-      const typed = STORED_TYPED.has(c.type) ? `c.t_${id}` : typedExpr(c, `cp_clean(c.r_${id})`);
-      return `c.r_${id}, cp_clean(c.r_${id}) AS v_${id}, ${typed} AS t_${id}`;
+      const v = small ? `c.v_${id}` : `cp_clean(c.r_${id})`;
+      const typed = STORED_TYPED.has(c.type) ? `c.t_${id}` : typedExpr(c, v);
+      return `c.r_${id}, ${v} AS v_${id}, ${typed} AS t_${id}`;
     }).join(', ');
+    const mapOf = (it: Item) => it.scan.starts.length > 0;
+    if (r.paths === 1) {
+      // one file: its extract, rule group and first rowid are constants
+      const f = r.files[0]!;
+      const idx = `(c.rowid - ${f.off})`;
+      const lm = mapOf(f.item);
+      const line = lm ? `(${idx} + 2 + coalesce(lm.d, 0))::BIGINT` : `(${idx} + 2)::BIGINT`;
+      const lineJoin = lm ? ` ASOF LEFT JOIN (SELECT k, d FROM ${linemap} WHERE ext = ${f.item.ext.i}) lm ON ${idx} >= lm.k` : '';
+      return `SELECT ${f.item.ext.i}::INTEGER AS ext, ${f.item.rg}::INTEGER AS rg, ${line} AS line, c.is_empty, c.is_header, c.is_empty OR c.is_header AS skip, ${values}
+      FROM ${q(r.table)} c${lineJoin}`;
+    }
+    const ri = raws.indexOf(r);
     const idx = '(c.rowid - m.off)';
-    const line = withMap.length ? `(${idx} + 2 + coalesce(lm.d, 0))::BIGINT` : `(${idx} + 2)::BIGINT`;
-    const lineJoin = withMap.length ? ` ASOF LEFT JOIN ${linemap} lm ON lm.ext = m.ext AND ${idx} >= lm.k` : '';
+    const lm = r.files.some((f) => mapOf(f.item));
+    const line = lm ? `(${idx} + 2 + coalesce(lm.d, 0))::BIGINT` : `(${idx} + 2)::BIGINT`;
+    const lineJoin = lm ? ` ASOF LEFT JOIN ${linemap} lm ON lm.ext = m.ext AND ${idx} >= lm.k` : '';
     return `SELECT m.ext, m.rg, ${line} AS line, c.is_empty, c.is_header, c.is_empty OR c.is_header AS skip, ${values}
       FROM ${q(r.table)} c JOIN ${fmap} m ON m.raw = ${ri} AND m.fidx = c.fidx${lineJoin}`;
   });
@@ -583,8 +612,30 @@ async function stageTable(store: Store, t: TableDef, list: Item[]): Promise<Item
     const cols = t.columns.flatMap((c) => [`NULL::VARCHAR AS r_${colId(c)}`, `NULL::VARCHAR AS v_${colId(c)}`, `NULL::${sqlType(c.type)} AS t_${colId(c)}`]).join(', ');
     selects.push(`SELECT NULL::INTEGER AS ext, NULL::INTEGER AS rg, NULL::BIGINT AS line, false AS is_empty, false AS is_header, false AS skip, ${cols} WHERE false`);
   }
-  await store.run(`CREATE OR REPLACE TEMP VIEW ${q(`stg_chk_${t.table}`)} AS ${selects.join('\nUNION ALL\n')}`);
+  await exec(store, `CREATE OR REPLACE TEMP VIEW ${q(`stg_chk_${t.table}`)} AS ${selects.join('\nUNION ALL\n')}`);
   return mapped.sort((a, b) => a.ext.i - b.ext.i);
+}
+
+/**
+ * A batch under this many bytes (one council is 1-10 MB) is staged and stored on one DuckDB
+ * thread: on small tables the fixed cost of parallel operators (per-thread hash tables, batch
+ * inserts) is most of the time. Results do not depend on the number of threads, nor on the choice
+ * of plans made for small batches (CP_INGEST_SMALL_BYTES overrides the limit: tests use it to
+ * check both ways give the same results).
+ */
+const smallBatchBytes = () => Number(process.env.CP_INGEST_SMALL_BYTES ?? 16e6);
+
+/** Run fn with DuckDB on one thread when `bytes` is small; the setting is restored after. */
+async function smallOnOneThread<T>(store: Store, bytes: number, fn: () => Promise<T>): Promise<T> {
+  if (bytes >= smallBatchBytes()) return fn();
+  const cur = (await store.one<{ t: number }>(`SELECT current_setting('threads')::INT AS t`))!.t;
+  if (cur === 1) return fn();
+  await store.run('SET threads = 1');
+  try {
+    return await fn();
+  } finally {
+    await store.run(`SET threads = ${cur}`);
+  }
 }
 
 /** Batches of extracts of about this many bytes are staged together (bounds memory at any scale). */
@@ -629,37 +680,43 @@ export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { o
     const prepared = await next!;
     next = bi + 1 < all.length ? prepareBatch(all[bi + 1]!) : null;
     next?.catch(() => undefined); // reported when awaited
-    const res = await stagePrepared(store, prepared, opts);
-    const ok = res.map((r) => !r.problems.some((p) => p.severity === 'error'));
-    const okIdx = ok.flatMap((v, i) => (v ? [i] : []));
-    if (okIdx.length) {
-      opts.onProgress?.(okIdx.length === 1 ? 'storing the snapshot' : `storing ${okIdx.length} snapshots`);
-      const loadedAt = nowDate().toISOString().replace('T', ' ').replace('Z', '');
-      await store.run(`CREATE OR REPLACE TEMP TABLE stg_load (ext INTEGER, la VARCHAR, as_at DATE)`);
-      await store.run(`INSERT INTO stg_load VALUES ${okIdx.map((i) => `(${i}, ${lit(batch[i]!.la)}, DATE ${lit(batch[i]!.asAt)})`).join(', ')}`);
-      await store.transaction(async () => {
-        for (const t of TABLES) {
-          await exec(store, `DELETE FROM main.${t.table} USING stg_load l WHERE ${t.table}.la = l.la AND ${t.table}.as_at = l.as_at`);
-          const cols = t.columns.map((c) => colId(c)).join(', ');
-          await exec(store, `INSERT INTO main.${t.table} (la, as_at, src_file, src_line, ${cols})
-            SELECT l.la, l.as_at, s.src_file, s.src_line, ${t.columns.map((c) => `s.${colId(c)}`).join(', ')}
-            FROM temp.${q(`stg_${t.table}`)} s JOIN stg_load l ON l.ext = s.ext`);
-        }
-        await store.run(`DELETE FROM main.snapshots USING stg_load l WHERE snapshots.la = l.la AND snapshots.as_at = l.as_at`);
-        const values = okIdx.map((i) => {
-          const r = res[i]!;
-          const spec = batch[i]!;
-          const warnings = r.problems.length;
-          const filesJson = JSON.stringify(r.files.map((f) => ({ path: f.path, table: f.table, bytes: f.bytes, sha256: f.sha256, rows: f.rows })));
-          return `(${lit(spec.la)}, DATE ${lit(spec.asAt)}, TIMESTAMP ${lit(loadedAt)}, ${lit(resolve(spec.dir))}, ${lit(filesJson)}, ${lit(JSON.stringify(r.rowCounts))}, ${warnings})`;
-        });
-        await store.run(`INSERT INTO main.snapshots (la, as_at, loaded_at, source, files, row_counts, warnings) VALUES ${values.join(', ')}`);
-      });
-    }
-    await dropStaged(store);
+    const { res, ok } = await smallOnOneThread(store, prepared.bytes, () => stageAndStore(store, batch, prepared, opts));
     res.forEach((r, i) => out.push({ ...r, loaded: ok[i]! }));
   }
   return out;
+}
+
+/** Stage one batch, and store every extract of it without an error in one transaction. */
+async function stageAndStore(store: Store, batch: ExtractSpec[], prepared: Prepared, opts: { onProgress?: (msg: string) => void }): Promise<{ res: IngestResult[]; ok: boolean[] }> {
+  const res = await stagePrepared(store, prepared, opts);
+  const ok = res.map((r) => !r.problems.some((p) => p.severity === 'error'));
+  const okIdx = ok.flatMap((v, i) => (v ? [i] : []));
+  if (okIdx.length) {
+    opts.onProgress?.(okIdx.length === 1 ? 'storing the snapshot' : `storing ${okIdx.length} snapshots`);
+    const loadedAt = nowDate().toISOString().replace('T', ' ').replace('Z', '');
+    await store.run(`CREATE OR REPLACE TEMP TABLE stg_load (ext INTEGER, la VARCHAR, as_at DATE)`);
+    await store.run(`INSERT INTO stg_load VALUES ${okIdx.map((i) => `(${i}, ${lit(batch[i]!.la)}, DATE ${lit(batch[i]!.asAt)})`).join(', ')}`);
+    await store.transaction(async () => {
+      for (const t of TABLES) {
+        await exec(store, `DELETE FROM main.${t.table} USING stg_load l WHERE ${t.table}.la = l.la AND ${t.table}.as_at = l.as_at`);
+        const cols = t.columns.map((c) => colId(c)).join(', ');
+        await exec(store, `INSERT INTO main.${t.table} (la, as_at, src_file, src_line, ${cols})
+          SELECT l.la, l.as_at, s.src_file, s.src_line, ${t.columns.map((c) => `s.${colId(c)}`).join(', ')}
+          FROM temp.${q(`stg_${t.table}`)} s JOIN stg_load l ON l.ext = s.ext`);
+      }
+      await store.run(`DELETE FROM main.snapshots USING stg_load l WHERE snapshots.la = l.la AND snapshots.as_at = l.as_at`);
+      const values = okIdx.map((i) => {
+        const r = res[i]!;
+        const spec = batch[i]!;
+        const warnings = r.problems.length;
+        const filesJson = JSON.stringify(r.files.map((f) => ({ path: f.path, table: f.table, bytes: f.bytes, sha256: f.sha256, rows: f.rows })));
+        return `(${lit(spec.la)}, DATE ${lit(spec.asAt)}, TIMESTAMP ${lit(loadedAt)}, ${lit(resolve(spec.dir))}, ${lit(filesJson)}, ${lit(JSON.stringify(r.rowCounts))}, ${warnings})`;
+      });
+      await store.run(`INSERT INTO main.snapshots (la, as_at, loaded_at, source, files, row_counts, warnings) VALUES ${values.join(', ')}`);
+    });
+  }
+  await dropStaged(store);
+  return { res, ok };
 }
 
 /**

@@ -48,7 +48,8 @@ export interface Check {
   message: string;
 }
 
-const inList = (expr: string, codes: readonly string[]) => `${expr} IN (${codes.map(lit).join(', ')})`;
+// list_contains, not IN: the optimizer turns a long IN list into a join, costly on small tables
+const inList = (expr: string, codes: readonly string[]) => `list_contains([${codes.map(lit).join(', ')}]::VARCHAR[], ${expr})`;
 const listText = (codes: readonly string[]) => (codes.length > 16 ? codes.slice(0, 16).join(', ') + ', ...' : codes.join(', '));
 
 const UK_POSTCODE = `'[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|[A-Z]{1,2}[0-9][A-Z0-9]? [0-9]'`;
@@ -95,9 +96,9 @@ export function rowChecks(t: TableDef, present: Set<string>, asAt: string): Chec
       }
       case 'code': {
         const codes = c.codes ?? [];
-        out.push({ rule: 'bad-code', severity: 'error', column: N, when: `${v} IS NOT NULL AND NOT ${inList(`upper(${v})`, codes)}`, value: r,
+        out.push({ rule: 'bad-code', severity: 'error', column: N, when: `${v} IS NOT NULL AND NOT ${inList(ty, codes)}`, value: r,
           message: lit(`${N} is not a valid code. Allowed: ${listText(codes)}${codes.length > 16 ? ' (see the 903 guidance)' : ''}. Correct the value.`) });
-        out.push({ rule: 'code-normalised', severity: 'warning', column: N, when: `${v} IS NOT NULL AND ${inList(`upper(${v})`, codes)} AND ${r} <> upper(${v})`, value: r,
+        out.push({ rule: 'code-normalised', severity: 'warning', column: N, when: `${v} IS NOT NULL AND ${inList(ty, codes)} AND ${r} <> ${ty}`, value: r,
           message: `${lit(`${N} was read as `)} || upper(${v}) || ${lit(' (codes are upper case, without spaces). Loaded as ')} || upper(${v}) || '.'` });
         break;
       }
@@ -176,57 +177,63 @@ export function rowChecks(t: TableDef, present: Set<string>, asAt: string): Chec
 export const PROBLEM_COLUMNS = '(rule, severity, ext, tbl, line, col, child, value, message)';
 
 /**
- * One INSERT that runs every row check of a table in a single scan, over the rows of the check
- * table that `where` selects (the extracts that share these checks).
+ * One SELECT (problem columns) that runs every row check of a table in a single scan, over
+ * the rows of the check table that `where` selects (the extracts that share these checks).
+ * Each row lists the numbers of the checks it fails (a list of small integers: cheap to build
+ * for every row), and the problem's fields are picked by that number for the failing rows only.
  */
 export function rowChecksSql(chk: string, tbl: string, checks: Check[], where = 'true'): string | null {
   if (checks.length === 0) return null;
-  const items = checks.map((c) => `CASE WHEN ${c.when} THEN {'rule': ${lit(c.rule)}, 'severity': ${lit(c.severity)}, 'col': ${c.column === null ? 'NULL::VARCHAR' : lit(c.column)}, 'value': ${c.value}::VARCHAR, 'message': ${c.message}} END`);
-  return `INSERT INTO stg_problems ${PROBLEM_COLUMNS}
-    SELECT rule, severity, ext, ${lit(tbl)}, line, col, child, value, message FROM (
-      SELECT ext, line, v_child AS child, unnest(list_filter([${items.join(',\n')}], x -> x IS NOT NULL), recursive := true)
+  const pick = (f: (c: Check) => string) => `CASE k ${checks.map((c, i) => `WHEN ${i + 1} THEN ${f(c)}`).join('\n      ')} END`;
+  return `SELECT ${pick((c) => lit(c.rule))} AS rule, ${pick((c) => lit(c.severity))} AS severity, ext, ${lit(tbl)} AS tbl, line,
+      ${pick((c) => (c.column === null ? 'NULL::VARCHAR' : lit(c.column)))} AS col, v_child AS child, ${pick((c) => `(${c.value})::VARCHAR`)} AS value, ${pick((c) => c.message)} AS message
+    FROM (SELECT *, unnest(list_filter([${checks.map((c, i) => `CASE WHEN ${c.when} THEN ${i + 1} END`).join(',\n')}], x -> x IS NOT NULL)) AS k
       FROM ${chk} WHERE NOT skip AND (${where}))`;
 }
 
 /**
  * Checks across rows of one table, or against the Header, within each extract (`ext`), over the
- * rows `where` selects. `headerExts`: the extracts whose Header is staged in `headerChk`.
+ * rows `where` selects (SELECTs of the problem columns). `headerExts`: the extracts whose Header is
+ * staged in `headerChk`. `small`: the rows are few, so windows are ordered, not partitioned (a
+ * partitioned window has a high fixed cost; an ordered one is not parallel): the same problems.
  */
-export function crossChecksSql(t: TableDef, chk: string, present: Set<string>, where: string, header: { chk: string; exts: number[] } | null): string[] {
+export function crossChecksSql(t: TableDef, chk: string, present: Set<string>, where: string, header: { chk: string; exts: number[] } | null, small = false): string[] {
   const out: string[] = [];
-  const ins = `INSERT INTO stg_problems ${PROBLEM_COLUMNS}`;
   const tb = lit(t.table);
   const rows = `(SELECT * FROM ${chk} WHERE NOT skip AND (${where}))`;
   if (t.table === 'header') {
-    out.push(`${ins} SELECT 'duplicate-child', 'error', ext, ${tb}, line, 'CHILD', v_child, r_child,
+    out.push(`SELECT 'duplicate-child', 'error', ext, ${tb}, line, 'CHILD', v_child, r_child,
         'CHILD ' || v_child || ' is already in the Header on line ' || first_line || '. The Header has one row per child: remove or merge the duplicate.'
-      FROM (SELECT ext, line, v_child, r_child, min(line) OVER (PARTITION BY ext, v_child) AS first_line FROM ${rows} WHERE v_child IS NOT NULL)
+      FROM ${small
+        ? `(SELECT c.ext, c.line, c.v_child, c.r_child, g.first_line FROM ${rows} c
+            JOIN (SELECT ext, v_child, min(line) AS first_line FROM ${rows} WHERE v_child IS NOT NULL GROUP BY ext, v_child HAVING count(*) > 1) g
+            ON g.ext = c.ext AND g.v_child = c.v_child)`
+        : `(SELECT ext, line, v_child, r_child, min(line) OVER (PARTITION BY ext, v_child) AS first_line FROM ${rows} WHERE v_child IS NOT NULL)`}
       WHERE line > first_line`);
   }
   if (t.table === 'episodes' && present.has('DEC')) {
-    out.push(`${ins} SELECT 'episode-overlap', 'error', ext, ${tb}, line, 'DECOM', v_child, r_decom,
+    out.push(`SELECT 'episode-overlap', 'error', ext, ${tb}, line, 'DECOM', v_child, r_decom,
         CASE WHEN prev_v_dec IS NULL
           THEN 'This episode starts on ' || cp_dmy(t_decom) || ' but the previous episode of this child (line ' || prev_line || ', DECOM ' || cp_dmy(prev_decom) || ') is still open (no DEC). Only the latest episode may be open: fill in DEC and REC of the earlier episode.'
           ELSE 'This episode starts on ' || cp_dmy(t_decom) || ', before the previous episode of this child (line ' || prev_line || ') ended on ' || cp_dmy(prev_t_dec) || '. Episodes of one child must not overlap: check DECOM here and DEC on line ' || prev_line || '.' END
       FROM (SELECT ext, line, v_child, r_decom, t_decom,
-              lag(line) OVER w AS prev_line, lag(t_decom) OVER w AS prev_decom, lag(v_dec) OVER w AS prev_v_dec, lag(t_dec) OVER w AS prev_t_dec
+              ${small ? `CASE WHEN lag(ext) OVER w = ext AND lag(v_child) OVER w = v_child THEN lag(line) OVER w END` : 'lag(line) OVER w'} AS prev_line,
+              lag(t_decom) OVER w AS prev_decom, lag(v_dec) OVER w AS prev_v_dec, lag(t_dec) OVER w AS prev_t_dec
             FROM ${rows} WHERE v_child IS NOT NULL AND t_decom IS NOT NULL
-            WINDOW w AS (PARTITION BY ext, v_child ORDER BY t_decom, line))
+            WINDOW w AS (${small ? 'ORDER BY ext, v_child, t_decom, line' : 'PARTITION BY ext, v_child ORDER BY t_decom, line'}))
       WHERE prev_line IS NOT NULL AND (prev_v_dec IS NULL OR (prev_t_dec IS NOT NULL AND t_decom < prev_t_dec))`);
     if (present.has('REC')) {
-      out.push(`${ins} SELECT 'x1-gap', 'error', c.ext, ${tb}, c.line, 'REC', c.v_child, c.r_rec,
+      out.push(`SELECT 'x1-gap', 'error', c.ext, ${tb}, c.line, 'REC', c.v_child, c.r_rec,
           'REC is X1 (the episode ends and a new one starts the same day) but no episode of this child starts on ' || cp_dmy(c.t_dec) || '. Add the episode that starts that day, or correct REC.'
-        FROM ${rows} c
-        WHERE c.t_rec = 'X1' AND c.t_dec IS NOT NULL AND c.v_child IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM ${chk} n WHERE NOT n.skip AND n.ext = c.ext AND n.v_child = c.v_child AND n.t_decom = c.t_dec)`);
+        FROM ${rows} c ANTI JOIN (SELECT ext, v_child, t_decom FROM ${chk} WHERE NOT skip) n ON n.ext = c.ext AND n.v_child = c.v_child AND n.t_decom = c.t_dec
+        WHERE c.t_rec = 'X1' AND c.t_dec IS NOT NULL AND c.v_child IS NOT NULL`);
     }
   }
   if (header && header.exts.length && t.kind === '903' && t.table !== 'header') {
-    out.push(`${ins} SELECT 'child-not-in-header', 'error', c.ext, ${tb}, c.line, 'CHILD', c.v_child, c.r_child,
+    out.push(`SELECT 'child-not-in-header', 'error', c.ext, ${tb}, c.line, 'CHILD', c.v_child, c.r_child,
         'CHILD ' || c.v_child || ' is not in the Header file. Every child in the ${t.label} table needs a Header row: add the child to the Header, or check the identifier.'
-      FROM ${rows} c
-      WHERE c.v_child IS NOT NULL AND c.ext IN (${header.exts.join(', ')})
-        AND NOT EXISTS (SELECT 1 FROM ${header.chk} h WHERE NOT h.skip AND h.ext = c.ext AND h.v_child = c.v_child)`);
+      FROM ${rows} c ANTI JOIN (SELECT ext, v_child FROM ${header.chk} WHERE NOT skip) h ON h.ext = c.ext AND h.v_child = c.v_child
+      WHERE c.v_child IS NOT NULL AND c.ext IN (${header.exts.join(', ')})`);
   }
   return out;
 }
