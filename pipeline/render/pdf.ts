@@ -1,10 +1,11 @@
 /**
- * HTML -> tagged, A4 PDF with headless Chromium (playwright-core). One browser and one page
+ * HTML -> tagged, A4 PDF with headless Chromium, driven over the DevTools protocol (cdp.ts;
+ * playwright-core cost more CPU to load than Chromium takes to start). One browser and one page
  * are reused for every report of a run: launch() once, render() per report, close() at the end.
  */
 import { chmod, rename, writeFile } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
+import { chromiumLaunchOptions } from './browser.js';
+import { CdpBrowser, type CdpEvent } from './cdp.js';
 
 export interface PdfOptions {
   /** Shown in the PDF title bar via the HTML <title>; kept here for the header. */
@@ -43,32 +44,74 @@ export function hiddenOnScreen(html: string): string | null {
 
 /**
  * The address the report is opened at: its HTML is served to the page from this process
- * (route.fulfill), which Chromium reads as a network response, faster than page.setContent's
+ * (Fetch.fulfillRequest), which Chromium reads as a network response, faster than page.setContent's
  * document.write of a 1 MB string. .invalid never resolves; every other request is refused.
  */
 const REPORT_URL = 'http://report.invalid/';
 
+/** What playwright's page.pdf sent for format A4 and margins in mm (1 mm = 3.78 px, 96 px an inch). */
+const A4 = { paperWidth: 8.27, paperHeight: 11.7 };
+const mm = (n: number) => (n * 3.78) / 96;
+
+/** The default font families playwright sets on Linux (Page.setFontFamilies). */
+const FONT_FAMILIES = {
+  standard: 'Times New Roman',
+  fixed: 'Monospace',
+  serif: 'Times New Roman',
+  sansSerif: 'Arial',
+  cursive: 'Comic Sans MS',
+  fantasy: 'Impact',
+};
+
+/** Loads every web font of the page; true when all loaded. Run by DevTools, with page scripts disabled. */
+const LOAD_FONTS = `(async () => {
+  const faces = Array.from(document.fonts);
+  await Promise.all(faces.map((f) => f.load()));
+  return faces.every((f) => f.status === 'loaded');
+})()`;
+
 export class PdfRenderer {
   private constructor(
-    private readonly browser: Browser,
-    private readonly page: Page,
+    private readonly browser: CdpBrowser,
+    /** The flattened session of the one page. */
+    private readonly session: string,
     /** The document REPORT_URL serves (the report being printed). */
     private readonly served: { html: string },
   ) {}
 
   static async launch(): Promise<PdfRenderer> {
-    const browser = await launchChromium();
+    const { executablePath, args } = await chromiumLaunchOptions();
+    const browser = await CdpBrowser.launch(executablePath, args);
     try {
-      const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
+      const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+      const { sessionId } = await browser.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
       const served = { html: '' };
       // A self-contained report makes no requests; refuse any that slip through.
-      await context.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url === REPORT_URL) return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: served.html });
-        return url.startsWith('data:') ? route.continue() : route.abort();
+      browser.on((e) => {
+        if (e.method !== 'Fetch.requestPaused' || e.sessionId !== sessionId) return;
+        const requestId = e.params.requestId as string;
+        const url = (e.params.request as { url: string }).url;
+        const reply =
+          url === REPORT_URL
+            ? browser.send(
+                'Fetch.fulfillRequest',
+                { requestId, responseCode: 200, responseHeaders: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }], body: Buffer.from(served.html).toString('base64') },
+                sessionId,
+              )
+            : url.startsWith('data:')
+              ? browser.send('Fetch.continueRequest', { requestId }, sessionId)
+              : browser.send('Fetch.failRequest', { requestId, errorReason: 'Failed' }, sessionId);
+        reply.catch(() => undefined); // the navigation then fails or times out, and says so
       });
-      const page = await context.newPage();
-      return new PdfRenderer(browser, page, served);
+      await Promise.all([
+        browser.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] }, sessionId),
+        browser.send('Page.enable', {}, sessionId),
+        browser.send('Page.setLifecycleEventsEnabled', { enabled: true }, sessionId),
+        browser.send('Page.setFontFamilies', { fontFamilies: FONT_FAMILIES }, sessionId),
+        browser.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 720, deviceScaleFactor: 1, mobile: false }, sessionId),
+        browser.send('Emulation.setScriptExecutionDisabled', { value: true }, sessionId),
+      ]);
+      return new PdfRenderer(browser, sessionId, served);
     } catch (e) {
       await browser.close();
       throw e;
@@ -77,11 +120,37 @@ export class PdfRenderer {
 
   private async open(html: string): Promise<void> {
     this.served.html = html;
+    // The page's load event for this navigation (its loader), whichever arrives first.
+    const loaded = new Set<string>();
+    const off = this.browser.on((e: CdpEvent) => {
+      if (e.sessionId === this.session && e.method === 'Page.lifecycleEvent' && e.params.name === 'load') loaded.add(e.params.loaderId as string);
+    });
     try {
-      await this.page.goto(REPORT_URL, { waitUntil: 'load' });
+      const nav = await this.browser.send<{ loaderId?: string; errorText?: string }>('Page.navigate', { url: REPORT_URL }, this.session);
+      if (nav.errorText) throw new Error(`Chromium could not open the report: ${nav.errorText}`);
+      const loaderId = nav.loaderId;
+      if (!loaderId || !loaded.has(loaderId)) {
+        const wait = this.browser.waitFor(
+          'the report page load',
+          (e) => e.sessionId === this.session && e.method === 'Page.lifecycleEvent' && e.params.name === 'load' && (!loaderId || e.params.loaderId === loaderId),
+        );
+        if (loaderId && loaded.has(loaderId)) wait.cancel();
+        else await wait.done;
+      }
     } finally {
+      off();
       this.served.html = '';
     }
+  }
+
+  /** The value of `expression` (awaited), or undefined when it throws. */
+  private async evaluate(expression: string): Promise<unknown> {
+    const r = await this.browser.send<{ result?: { value?: unknown }; exceptionDetails?: unknown }>(
+      'Runtime.evaluate',
+      { expression, awaitPromise: true, returnByValue: true },
+      this.session,
+    );
+    return r.exceptionDetails ? undefined : r.result?.value;
   }
 
   async render(html: string, outPath: string, opts: PdfOptions): Promise<void> {
@@ -92,28 +161,45 @@ export class PdfRenderer {
       // Nothing on screen asks for the web fonts, so they are loaded here, before printing
       // (font-display: block would print their text invisible). Should that fail, the page is
       // laid out on screen as before, which loads them.
-      ready = await this.page
-        .evaluate(async () => {
-          const faces = Array.from(document.fonts as unknown as Iterable<FontFace>);
-          await Promise.all(faces.map((f) => f.load()));
-          return faces.every((f) => f.status === 'loaded');
-        })
-        .catch(() => false);
+      ready = (await this.evaluate(LOAD_FONTS).catch(() => false)) === true;
     }
     if (!ready) {
       await this.open(html);
-      await this.page.evaluate(() => document.fonts.ready.then(() => undefined)).catch(() => undefined);
+      await this.evaluate('document.fonts.ready.then(() => undefined)').catch(() => undefined);
     }
-    const pdf = await this.page.pdf({
-      format: 'A4',
-      printBackground: true,
-      tagged: true,
-      outline: true,
-      displayHeaderFooter: true,
-      headerTemplate: headerTemplate(opts),
-      footerTemplate: footerTemplate(opts),
-      margin: { top: '20mm', bottom: '18mm', left: '15mm', right: '15mm' },
-    });
+    const { stream } = await this.browser.send<{ stream: string }>(
+      'Page.printToPDF',
+      {
+        transferMode: 'ReturnAsStream',
+        landscape: false,
+        displayHeaderFooter: true,
+        headerTemplate: headerTemplate(opts),
+        footerTemplate: footerTemplate(opts),
+        printBackground: true,
+        scale: 1,
+        ...A4,
+        marginTop: mm(20),
+        marginBottom: mm(18),
+        marginLeft: mm(15),
+        marginRight: mm(15),
+        pageRanges: '',
+        preferCSSPageSize: false,
+        generateTaggedPDF: true,
+        generateDocumentOutline: true,
+      },
+      this.session,
+    );
+    const chunks: Buffer[] = [];
+    try {
+      for (;;) {
+        const r = await this.browser.send<{ data: string; base64Encoded?: boolean; eof: boolean }>('IO.read', { handle: stream, size: 4 << 20 }, this.session);
+        chunks.push(Buffer.from(r.data, r.base64Encoded ? 'base64' : 'utf8'));
+        if (r.eof) break;
+      }
+    } finally {
+      await this.browser.send('IO.close', { handle: stream }, this.session).catch(() => undefined);
+    }
+    const pdf = Buffer.concat(chunks);
     const mode = opts.watermark ? 0o600 : 0o644;
     const tmp = `${outPath}.tmp-${process.pid}`;
     await writeFile(tmp, pdf, { mode });
@@ -123,5 +209,10 @@ export class PdfRenderer {
 
   async close(): Promise<void> {
     await this.browser.close();
+  }
+
+  /** For tests: the Chromium process id. */
+  get browserPid(): number | undefined {
+    return this.browser.pid;
   }
 }

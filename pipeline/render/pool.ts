@@ -1,8 +1,8 @@
 /**
  * The render threads of a run (worker.ts).
  *
- * PDF: Chromium is driven from a worker thread, so that loading playwright-core and starting
- * Chromium (about a second of CPU) and printing never hold up the main thread. The renderer
+ * PDF: Chromium is driven from a worker thread (over the DevTools protocol, cdp.ts), so that
+ * starting Chromium and printing never hold up the main thread. The renderer
  * starts it when rendering starts: on a two-core machine the extract's load and the KPIs
  * (DuckDB) keep both cores busy, while the HTML (vega, in this thread) leaves one free, so
  * Chromium starts on that one and is ready when the HTML is. printer() prints a PDF there

@@ -1,7 +1,6 @@
 /**
  * A render worker thread (started by pool.ts): either the one that owns the Chromium printing
- * the PDFs (playwright-core and Chromium's start, about a second of CPU, then kept off the
- * main thread), or one that draws charts with vega. It starts loading what it needs as soon as
+ * the PDFs (Chromium's start and the DevTools traffic, kept off the main thread), or one that draws charts with vega. It starts loading what it needs as soon as
  * it starts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
