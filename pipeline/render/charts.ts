@@ -69,13 +69,13 @@ export function fillTemplate(node: unknown, vars: Record<string, unknown>): unkn
 
 /**
  * vega and vega-lite (about half a second of module loading): imported on first use, so a
- * command that renders no chart does not pay for them, and a render worker can start
- * loading them while the extract loads (pipeline/render/pool.ts).
+ * command that renders no chart does not pay for them, and the CLI's render pool can load
+ * them while the KPIs compute (pipeline/render/pool.ts warmUp).
  */
 let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
 export const loadVega = () => (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
 
-/** Turns a chart (ChartSpec, or a filled Vega-Lite spec) into raw SVG: vegaLiteToSvg here, or a render worker's (pool.ts). */
+/** Turns a chart (ChartSpec, or a filled Vega-Lite spec) into raw SVG: vegaLiteToSvg, or the render pool's (pool.ts). */
 export type SvgRenderer = (spec: unknown) => Promise<string>;
 
 /**
@@ -500,7 +500,7 @@ export const chartTemplates = () => readdirSync(CHARTS_DIR).filter((f) => f.ends
 
 /**
  * A trend and a breakdown spec like a report's (every series, a suppressed point, two
- * dimensions), drawn by a render worker while it waits for the real charts, so that vega's
+ * dimensions), drawn by the render pool while it waits for the real charts, so that vega's
  * code is compiled by then (the first charts a thread draws take several times longer).
  */
 export async function warmUpSpecs(): Promise<unknown[]> {

@@ -47,8 +47,7 @@ export interface RenderOptions {
   defs: MetricDef[];
   /**
    * Renders the charts' SVG: by default vega in this thread, one chart at a time; the CLI
-   * passes its RenderPool's (pool.ts): the same in this thread, warmed up, or on chart
-   * workers that draw every chart of the report at once (CP_RENDER_THREADS).
+   * passes its RenderPool's (pool.ts): the same, warmed up while the KPIs compute.
    */
   toSvg?: SvgRenderer;
 }
@@ -179,8 +178,8 @@ export async function renderReportHtml(run: KpiRun, opts: RenderOptions): Promis
     t,
     kpis: run.kpis.filter((k) => k.theme === t.id).sort((a, b) => order(a) - order(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   }));
-  // Every chart is asked for first, in report order (so chart workers, if any, can draw them
-  // all at once); the sections are then put together in report order as before.
+  // Every chart is asked for first, in report order; the sections are then put together in
+  // report order.
   const toSvg = opts.toSvg ?? oneAtATime(vegaLiteToSvg);
   const charts = byTheme.map(({ kpis }) =>
     kpis.map((k) => {
