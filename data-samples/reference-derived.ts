@@ -4,7 +4,8 @@
  *
  * reference/cla_kpi_benchmarks_latest.json, from cla_kpi_benchmarks.csv: per indicator, the
  * latest year with an England figure and that year's England, region and LA figures (what
- * benchmarksFor looks up), so that a run does not read the 5 MB CSV.
+ * benchmarksFor looks up), so that a run does not parse the 5 MB CSV. Both files record the
+ * SHA-256 of their source and are ignored (the source read) when it no longer matches.
  *
  * reference/postcode_units_boundary_k.parquet, from postcode_units_boundary.csv.gz:
  * the table the KPI engine keys boundary units by (compact postcode ->
@@ -14,8 +15,8 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UNITS_K_PARQUET, unitsKeyedFromCsv } from '../pipeline/compute/engine.js';
-import { BENCH_INDEX_JSON, benchIndexFromCsv } from '../pipeline/compute/reference.js';
+import { UNITS_CSV, UNITS_K_PARQUET, UNITS_SOURCE_KEY, unitsKeyedFromCsv } from '../pipeline/compute/engine.js';
+import { BENCH_INDEX_JSON, benchIndexFromCsv, fileSha256 } from '../pipeline/compute/reference.js';
 import { REFERENCE_DIR } from '../pipeline/core/paths.js';
 import { lit, Store } from '../pipeline/store/store.js';
 
@@ -29,7 +30,8 @@ const tmp = `${UNITS_K_PARQUET}.tmp`;
 const store = await Store.memory();
 try {
   rmSync(tmp, { force: true });
-  await store.run(`COPY (${unitsKeyedFromCsv()} ORDER BY 1) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+  // the CSV's SHA-256 goes with it: a run reads the copy only while the CSV is unchanged
+  await store.run(`COPY (${unitsKeyedFromCsv()} ORDER BY 1) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {${UNITS_SOURCE_KEY}: ${lit(fileSha256(UNITS_CSV))}})`);
   const n = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM read_parquet(${lit(tmp)})`);
   renameSync(tmp, UNITS_K_PARQUET);
   process.stdout.write(`${UNITS_K_PARQUET}: ${n?.n ?? 0} postcode units\n`);

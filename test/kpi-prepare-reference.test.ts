@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { BENCH_INDEX_JSON, benchIndexFromCsv, benchmarksFor, csvFields, currentLas, neighbours, readCsv } from '../pipeline/compute/reference.js';
+import { BENCH_INDEX_JSON, benchIndexFromCsv, fileSha256, benchmarksFor, csvFields, currentLas, neighbours, readCsv } from '../pipeline/compute/reference.js';
 import { REFERENCE_DIR } from '../pipeline/core/paths.js';
-import { UNITS_K_PARQUET, unitsKeyedFromCsv } from '../pipeline/compute/engine.js';
+import { UNITS_CSV, UNITS_K_PARQUET, UNITS_SOURCE_KEY, unitsKeyedFromCsv, unitsParquetFresh } from '../pipeline/compute/engine.js';
 import { lit, Store } from '../pipeline/store/store.js';
 
 describe('reference CSV reader', () => {
@@ -69,5 +70,27 @@ describe('reference CSV reader', () => {
   it('the shipped benchmarks index is what the CSV gives (rebuild: data-samples/reference-derived.ts)', () => {
     const shipped = JSON.parse(readFileSync(join(REFERENCE_DIR, BENCH_INDEX_JSON), 'utf8'));
     expect(shipped).toEqual(benchIndexFromCsv());
+    expect(shipped.sourceSha256).toBe(fileSha256(join(REFERENCE_DIR, 'cla_kpi_benchmarks.csv')));
   });
+  it('the shipped Parquet copy records the SHA-256 of the CSV it was built from; a copy from another CSV, or none, is not read', async () => {
+    const store = await Store.memory();
+    const dir = mkdtempSync(join(tmpdir(), 'cp-units-'));
+    try {
+      const meta = await store.one<{ v: string }>(`SELECT decode(value) AS v FROM parquet_kv_metadata(${lit(UNITS_K_PARQUET)}) WHERE decode(key) = ${lit(UNITS_SOURCE_KEY)}`);
+      expect(meta!.v).toBe(fileSha256(UNITS_CSV));
+      expect(await unitsParquetFresh(store)).toBe(true);
+      // the same rows with another source hash (a CSV refreshed without rebuilding the copy)
+      const stale = join(dir, 'stale.parquet');
+      await store.run(`COPY (SELECT * FROM read_parquet(${lit(UNITS_K_PARQUET)}) LIMIT 10) TO ${lit(stale)} (FORMAT parquet, KV_METADATA {${UNITS_SOURCE_KEY}: '${'0'.repeat(64)}'})`);
+      expect(await unitsParquetFresh(store, stale)).toBe(false);
+      // no metadata at all (an older copy), or no file
+      const bare = join(dir, 'bare.parquet');
+      await store.run(`COPY (SELECT * FROM read_parquet(${lit(UNITS_K_PARQUET)}) LIMIT 10) TO ${lit(bare)} (FORMAT parquet)`);
+      expect(await unitsParquetFresh(store, bare)).toBe(false);
+      expect(await unitsParquetFresh(store, join(dir, 'missing.parquet'))).toBe(false);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

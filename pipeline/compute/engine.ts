@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { IsoDate } from '../core/dates.js';
 import { REFERENCE_DIR } from '../core/paths.js';
+import { fileSha256 } from './reference.js';
 import { lit, type Store } from '../store/store.js';
 import type { Dimension, MetricDef } from './types.js';
 
@@ -65,22 +66,26 @@ export interface EngineOptions {
  * The boundary-unit file keyed by compact postcode (586k rows), from the shipped CSV: what
  * 30_distance.sql joins on. Parsing the gzipped CSV takes seconds, so a copy of this table
  * is shipped as Parquet (UNITS_K_PARQUET, built by data-samples/reference-derived.ts and
- * checked against this query by test/kpi-prepare-reference.test.ts) and read instead.
+ * checked against this query by test/kpi-prepare-reference.test.ts) and read instead, when
+ * the SHA-256 of the CSV it was built from (its key-value metadata UNITS_SOURCE_KEY) is the
+ * CSV's: a CSV refreshed without rebuilding the copy is read itself.
  */
 export const UNITS_CSV = join(REFERENCE_DIR, 'postcode_units_boundary.csv.gz');
 export const UNITS_K_PARQUET = join(REFERENCE_DIR, 'postcode_units_boundary_k.parquet');
+export const UNITS_SOURCE_KEY = 'source_sha256';
 export const unitsKeyedFromCsv = (csv = UNITS_CSV) => `SELECT replace(upper(pcd), ' ', '') AS key, any_value(utla_code) AS utla_code
     FROM read_csv(${lit(csv)}, header = true, delim = ',', quote = '"', all_varchar = true) GROUP BY 1`;
 
-/** The version key of the shipped reference files (content hash): a change rebuilds the stored copy. */
-const REF_FORMAT = 1;
-let refVersion: string | null = null;
-function referenceVersion(files: string[]): string {
-  if (refVersion) return refVersion;
-  const h = createHash('sha256').update(`format ${REF_FORMAT}\n`);
-  for (const f of files) h.update(readFileSync(f));
-  refVersion = h.digest('hex').slice(0, 16);
-  return refVersion;
+/** The version key of the source reference files (content hash): a change rebuilds the stored copy. */
+const REF_FORMAT = 2;
+const referenceVersion = (files: string[]): string =>
+  createHash('sha256').update(`format ${REF_FORMAT}\n${files.map(fileSha256).join('\n')}`).digest('hex').slice(0, 16);
+
+/** Whether a Parquet copy of the units (by default the shipped one) was built from the CSV as it is now. */
+export async function unitsParquetFresh(store: Store, parquet = UNITS_K_PARQUET, csv = UNITS_CSV): Promise<boolean> {
+  if (!existsSync(parquet)) return false;
+  const row = await store.one<{ v: string }>(`SELECT decode(value) AS v FROM parquet_kv_metadata(${lit(parquet)}) WHERE decode(key) = ${lit(UNITS_SOURCE_KEY)}`).catch(() => undefined);
+  return row?.v === fileSha256(csv);
 }
 
 /**
@@ -100,13 +105,13 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
     return ensureUnitGrid(store, opts);
   }
   const sectors = join(REFERENCE_DIR, 'postcode_sectors.csv');
-  const parquet = existsSync(UNITS_K_PARQUET);
-  const units = parquet ? UNITS_K_PARQUET : UNITS_CSV;
   const readSectors = `SELECT sector, easting::DOUBLE AS easting, northing::DOUBLE AS northing, utla_code
     FROM read_csv(${lit(sectors)}, header = true, delim = ',', quote = '"', all_varchar = true)`;
-  const readUnitsK = parquet ? `SELECT key, utla_code FROM read_parquet(${lit(units)})` : unitsKeyedFromCsv(units);
+  // the Parquet copy is checked only when the units are read (a new store, a changed CSV)
+  let parquet: boolean | null = null;
+  const readUnitsK = async () => ((parquet ??= await unitsParquetFresh(store)) ? `SELECT key, utla_code FROM read_parquet(${lit(UNITS_K_PARQUET)})` : unitsKeyedFromCsv());
   let persisted = false;
-  const version = referenceVersion([sectors, units]);
+  const version = referenceVersion([sectors, UNITS_CSV]);
   const stored = await store.one<{ value: string }>(`SELECT value FROM duckdb_tables() t, store_meta m
     WHERE t.table_name = 'ref_units_boundary_k_stored' AND t.schema_name = 'main' AND NOT t.temporary AND m.key = 'reference_version'`).catch(() => undefined);
   if (stored?.value === version) persisted = true;
@@ -115,7 +120,8 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
       await store.transaction(async () => {
         await store.run(`CREATE OR REPLACE TABLE main.ref_sectors_stored AS ${readSectors}`);
         // the Parquet file is sorted by key already (and read in order)
-        await store.run(`CREATE OR REPLACE TABLE main.ref_units_boundary_k_stored AS ${readUnitsK}${parquet ? '' : ' ORDER BY 1'}`);
+        const units = await readUnitsK();
+        await store.run(`CREATE OR REPLACE TABLE main.ref_units_boundary_k_stored AS ${units}${parquet ? '' : ' ORDER BY 1'}`);
         await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('reference_version', ${lit(version)})`);
       });
       persisted = true;
@@ -128,7 +134,7 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
     await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary_k AS SELECT * FROM ref_units_boundary_k_stored`);
   } else {
     await store.run(`CREATE OR REPLACE TEMP TABLE ref_sectors AS ${readSectors}`);
-    await store.run(`CREATE OR REPLACE TEMP TABLE ref_units_boundary_k AS ${readUnitsK}`);
+    await store.run(`CREATE OR REPLACE TEMP TABLE ref_units_boundary_k AS ${await readUnitsK()}`);
   }
   // what 30_distance.sql keys by compact postcode (already compact and upper case here)
   await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary AS

@@ -1,5 +1,6 @@
 /** Reference data shipped in reference/: LA codes, statistical neighbours, DfE benchmarks. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { REFERENCE_DIR } from '../core/paths.js';
@@ -12,6 +13,14 @@ export interface LaInfo {
   regionCode: string;
   regionName: string;
   status: string;
+}
+
+/** The SHA-256 (hex) of a file's bytes: what a derived reference file records of its source. */
+const shaCache = new Map<string, string>();
+export function fileSha256(path: string): string {
+  let h = shaCache.get(path);
+  if (!h) shaCache.set(path, (h = createHash('sha256').update(readFileSync(path)).digest('hex')));
+  return h;
 }
 
 /**
@@ -126,12 +135,12 @@ const BENCH_CSV = 'cla_kpi_benchmarks.csv';
 /**
  * The index of every indicator, derived from BENCH_CSV and shipped beside it (65 KB of JSON
  * instead of 5 MB of CSV to read at every run): built by data-samples/reference-derived.ts,
- * checked against the CSV by test/kpi-prepare-reference.test.ts. It records the CSV's size:
+ * checked against the CSV by test/kpi-prepare-reference.test.ts. It records the CSV's SHA-256:
  * a CSV refreshed without rebuilding it is read instead.
  */
 export const BENCH_INDEX_JSON = 'cla_kpi_benchmarks_latest.json';
 interface BenchIndexJson { year: string | null; england: number | null; regions: Record<string, number | null>; las: Record<string, number | null> }
-export interface BenchIndexFile { source: string; sourceBytes: number; indicators: Record<string, BenchIndexJson> }
+export interface BenchIndexFile { source: string; sourceSha256: string; indicators: Record<string, BenchIndexJson> }
 
 /** One indicator's index from its lines (fields by the header's column names). */
 function indexOfRows(cols: string[], lines: string[]): BenchIndex {
@@ -192,7 +201,7 @@ export function benchIndexFromCsv(): BenchIndexFile {
     const ix = indexOfRows(cols, lines);
     indicators[ind] = { year: ix.year ?? null, england: ix.england, regions: Object.fromEntries(ix.regions), las: Object.fromEntries(ix.las) };
   }
-  return { source: BENCH_CSV, sourceBytes: statSync(join(REFERENCE_DIR, BENCH_CSV)).size, indicators };
+  return { source: BENCH_CSV, sourceSha256: fileSha256(join(REFERENCE_DIR, BENCH_CSV)), indicators };
 }
 
 let benchIndex: Map<string, BenchIndex> | null = null;
@@ -202,7 +211,7 @@ function benchIndexOf(indicator: string): BenchIndex {
     benchIndex = new Map();
     const json = join(REFERENCE_DIR, BENCH_INDEX_JSON);
     const file = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as BenchIndexFile) : null;
-    if (file && file.source === BENCH_CSV && file.sourceBytes === statSync(join(REFERENCE_DIR, BENCH_CSV)).size) {
+    if (file && file.source === BENCH_CSV && file.sourceSha256 === fileSha256(join(REFERENCE_DIR, BENCH_CSV))) {
       for (const [ind, ix] of Object.entries(file.indicators)) {
         benchIndex.set(ind, ix.year === null ? NO_BENCH : { year: ix.year, england: ix.england, regions: new Map(Object.entries(ix.regions)), las: new Map(Object.entries(ix.las)) });
       }
