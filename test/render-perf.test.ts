@@ -3,10 +3,11 @@
  * a cached dataflow, with its own labels, numbers and rows put in, is the SVG a fresh compile
  * of the same filled template gives, byte for byte.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHARTS_DIR, chartCacheStats, chartSpec, fillTemplate, finishSvg, VEGA_CONFIG, vegaLiteToSvg } from '../pipeline/render/charts.js';
+import { CHARTS_DIR, chartCacheStats, chartSpec, fillTemplate, finishSvg, resetChartCache, VEGA_CONFIG, vegaLiteToSvg } from '../pipeline/render/charts.js';
 
 const template = (f: string) => JSON.parse(readFileSync(join(CHARTS_DIR, f), 'utf8'));
 
@@ -73,5 +74,58 @@ describe('chart compile cache', () => {
     const v = trendVars('A "quoted" \\ name', ['2025-26 Q3', '2025-26 Q4', '2026-27 Q1'], [1, 2, 3], 5, 'Target (60%)');
     const { fresh, cached } = await both('trend.vl.json', v, ['quarters', 'seriesDomain'], ['points', 'refs'], ['yDomain']);
     expect(cached).toBe(fresh);
+  });
+
+  it('keeps compiled shapes on disk: a new process draws a known shape without compiling, the same SVG; a damaged or foreign file is a miss', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cp-chart-cache-'));
+    const saved = process.env.CP_CHART_CACHE;
+    process.env.CP_CHART_CACHE = dir;
+    try {
+      const shape = (la: string, max: number) => trendVars(la, ['2023-24 Q1', '2023-24 Q2', '2023-24 Q3', '2023-24 Q4', '2024-25 Q1'], [1, 2, null, 4, 5], max, 'Target (9)');
+      const draw = async (la: string, max: number) => finishSvg(await vegaLiteToSvg(chartSpec('trend.vl.json', structuredClone(shape(la, max)), ['quarters', 'seriesDomain'], ['points', 'refs'], ['yDomain'])), 'c', 't', 'd');
+      const fresh = async (la: string, max: number) => finishSvg(await vegaLiteToSvg(fillTemplate(template('trend.vl.json'), structuredClone(shape(la, max)))), 'c', 't', 'd');
+      resetChartCache();
+      const s0 = chartCacheStats();
+      expect(await draw('Barnet', 6)).toBe(await fresh('Barnet', 6));
+      const s1 = chartCacheStats();
+      expect(s1.compiles - s0.compiles).toBe(1);
+      const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+      expect(files).toHaveLength(1);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
+      // as a new process: nothing in memory, the shape read from disk, not compiled
+      resetChartCache();
+      expect(await draw('Camden & <Islington>', 11)).toBe(await fresh('Camden & <Islington>', 11));
+      const s2 = chartCacheStats();
+      expect(s2.compiles).toBe(s1.compiles);
+      expect(s2.fromDisk - s1.fromDisk).toBe(1);
+
+      // a damaged file: compiled again (the same SVG) and written whole again
+      writeFileSync(join(dir, files[0]!), '{"key": "trun');
+      resetChartCache();
+      expect(await draw('Ealing', 3)).toBe(await fresh('Ealing', 3));
+      const s3 = chartCacheStats();
+      expect(s3.compiles - s2.compiles).toBe(1);
+      expect(JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')).compiled.template).not.toBeNull();
+
+      // a file that names another shape (say, a hash collision or a copied file) is not used
+      const f = JSON.parse(readFileSync(join(dir, files[0]!), 'utf8'));
+      writeFileSync(join(dir, files[0]!), JSON.stringify({ ...f, key: `${f.key} ` }));
+      resetChartCache();
+      expect(await draw('Enfield', 8)).toBe(await fresh('Enfield', 8));
+      expect(chartCacheStats().compiles - s3.compiles).toBe(1);
+
+      // off: nothing read or written
+      process.env.CP_CHART_CACHE = 'off';
+      rmSync(join(dir, files[0]!));
+      resetChartCache();
+      await draw('Hounslow', 4);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.CP_CHART_CACHE;
+      else process.env.CP_CHART_CACHE = saved;
+      resetChartCache();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
