@@ -7,7 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHARTS_DIR, chartCacheStats, chartSpec, fillTemplate, finishSvg, resetChartCache, VEGA_CONFIG, vegaLiteToSvg } from '../pipeline/render/charts.js';
+import { compile } from 'vega-lite';
+import { CHARTS_DIR, chartCacheStats, chartSpec, fillTemplate, finishSvg, loadVega, resetChartCache, VEGA_CONFIG, vegaLiteToSvg } from '../pipeline/render/charts.js';
 
 const template = (f: string) => JSON.parse(readFileSync(join(CHARTS_DIR, f), 'utf8'));
 
@@ -126,6 +127,30 @@ describe('chart compile cache', () => {
       else process.env.CP_CHART_CACHE = saved;
       resetChartCache();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("loads vega from its one-file build, which draws what vega's ES modules draw", async () => {
+    const bundle = await loadVega();
+    const esm = await import('vega');
+    expect(Object.prototype.toString.call(bundle)).not.toBe('[object Module]'); // not the modules: the bundle
+    expect(bundle.version).toBe(esm.version);
+    const svg = async (vega: typeof esm, spec: unknown) => {
+      const view = new vega.View(vega.parse(compile(spec as never).spec), { renderer: 'none' });
+      try {
+        return await view.toSVG();
+      } finally {
+        view.finalize();
+      }
+    };
+    const specs = [
+      fillTemplate(template('trend.vl.json'), trendVars('Harrow', ['2025-26 Q3', '2025-26 Q4', '2026-27 Q1'], [10, null, 12], 15, 'Target (60%)')),
+      fillTemplate(template('breakdown.vl.json'), breakdownVars(['Sex', 'Age band'], 100, ['Female', 'Male', 'Under 1', '1 to 4', '5 to 9'])),
+    ];
+    for (const spec of specs) {
+      const a = await svg(bundle, spec);
+      expect(a).toContain('<svg');
+      expect(a).toBe(await svg(esm, spec));
     }
   });
 });
