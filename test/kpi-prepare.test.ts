@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MATERIALISED } from '../pipeline/compute/engine.js';
 import { computeRuns } from '../pipeline/compute/kpis.js';
 import { loadConfig } from '../pipeline/compute/config.js';
 import { loadMetrics } from '../pipeline/compute/metrics.js';
@@ -65,6 +66,11 @@ describe('prepare: stored base objects', () => {
       expect(version).toMatch(/^[0-9a-f]{16}:\d+$/);
       expect(await views(store, false)).toBe(1);
       expect(await views(store, true)).toBe(0);
+      // every base view named in MATERIALISED is computed once (a TEMP table) and read from it
+      const mats = await store.all<{ t: string; v: string | null }>(`SELECT t.table_name AS t, (SELECT sql FROM duckdb_views() v WHERE v.temporary AND v.view_name = substr(t.table_name, 5)) AS v
+        FROM duckdb_tables() t WHERE t.temporary AND t.table_name LIKE 'mat\\_%' ESCAPE '\\' ORDER BY 1`);
+      expect(mats.map((m) => m.t)).toEqual(MATERIALISED.map((v) => `mat_${v}`).sort());
+      for (const m of mats) expect(m.v).toContain(`FROM ${m.t}`);
       // again on the same connection (the mat_ redirects of the first prepare are replaced)
       expect(await compute(store)).toEqual(memoryRuns);
     } finally {

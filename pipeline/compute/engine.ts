@@ -244,11 +244,10 @@ export async function prepare(store: Store, points: CalcPoint[], opts: EngineOpt
   await ensureBase(store);
   // Views that many metrics (and other views, several times over) build on are computed
   // once per prepare: DuckDB inlines a view at every reference, so the window functions of
-  // ep_x would otherwise run in every metric that reads episodes.
-  for (const v of MATERIALISED) {
-    await store.run(`CREATE OR REPLACE TEMP TABLE mat_${v} AS SELECT * FROM ${v}`);
-    await store.run(`CREATE OR REPLACE TEMP VIEW ${v} AS SELECT * FROM mat_${v}`);
-  }
+  // ep_x would otherwise run in every metric that reads episodes. One call for all of them:
+  // DuckDB runs the statements in turn without coming back to this thread between them, so a
+  // busy event loop (the render modules loading meanwhile) does not hold the next one up.
+  await store.run(MATERIALISED.map((v) => `CREATE OR REPLACE TEMP TABLE mat_${v} AS SELECT * FROM ${v};\nCREATE OR REPLACE TEMP VIEW ${v} AS SELECT * FROM mat_${v}`).join(';\n'));
 }
 
 /**
