@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MATERIALISED } from '../pipeline/compute/engine.js';
+import { computeMetrics, MATERIALISED, prepare } from '../pipeline/compute/engine.js';
 import { computeRuns } from '../pipeline/compute/kpis.js';
 import { loadConfig } from '../pipeline/compute/config.js';
 import { loadMetrics } from '../pipeline/compute/metrics.js';
@@ -118,6 +118,35 @@ describe('prepare: stored base objects', () => {
       expect(await compute(store)).toEqual(memoryRuns);
       expect(await meta(store, 'kpi_base_version')).not.toBe('older');
       expect(await views(store, true)).toBe(0);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  it("one council's metrics in one call (batch): the aggregates of one at a time; a failing metric is still named", async () => {
+    const store = await Store.memory();
+    try {
+      await loadExtracts(store, [{ dir: join(SAMPLES_DIR, LA, R), la: LA, asAt: R }]);
+      await prepare(store, [{ la: LA, laDfe: '310', asAt: R, r: R }, { la: LA, laDfe: '310', asAt: R, r: '2026-06-30' }]);
+      const called: string[] = [];
+      const one = await computeMetrics(store, defs, (_, d) => called.push(d.id));
+      expect(called).toEqual(defs.map((d) => d.id));
+      const runs: string[] = [];
+      const run = store.run.bind(store);
+      store.run = (sql, params) => (runs.push(sql), run(sql, params));
+      const batch = await computeMetrics(store, defs, (_, d) => called.push(d.id), { batch: true });
+      store.run = run;
+      expect(called).toHaveLength(defs.length); // no progress per metric in a batch
+      // one call created every member table (then one dropped them)
+      expect(runs.filter((q) => /CREATE OR REPLACE TEMP TABLE m_/.test(q))).toHaveLength(1);
+      expect(runs[0]!.match(/CREATE OR REPLACE TEMP TABLE m_/g)).toHaveLength(defs.length);
+      expect(batch).toEqual(one);
+      expect(one.flatMap((m) => m.totals).some((t) => t.denominator > 0)).toBe(true);
+      // a broken metric in the middle: the batch fails, one at a time names it
+      const broken = defs.map((d, i) => (i === 5 ? { ...d, sql: 'SELECT no_such_column FROM header' } : d));
+      await expect(computeMetrics(store, broken, undefined, { batch: true })).rejects.toThrow(new RegExp(`metric ${defs[5]!.id} `));
+      // and leaves no member table behind
+      expect(await store.all(`SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'm\\_%' ESCAPE '\\'`)).toEqual([]);
     } finally {
       store.close();
     }

@@ -98,7 +98,8 @@ async function computeGroup(store: Store, defs: MetricDef[], las: { la: LaInfo; 
 
   const totals = new Map<string, Aggregate>();
   const breakdowns = new Map<string, BreakdownAggregate[]>();
-  const results = await computeMetrics(store, defs, (i, def) => opts.onProgress?.(`KPI ${i + 1}/${defs.length}: ${def.id}`), { breakdownsAtAsAtOnly: true });
+  // one council: a second or so of work, its metrics in one call (no progress line each)
+  const results = await computeMetrics(store, defs, (i, def) => opts.onProgress?.(`KPI ${i + 1}/${defs.length}: ${def.id}`), { breakdownsAtAsAtOnly: true, batch: las.length === 1 });
   for (const [i, def] of defs.entries()) {
     const res = results[i]!;
     for (const t of res.totals) totals.set(`${def.id}|${key(t.la, t.asAt, t.r)}`, t);
