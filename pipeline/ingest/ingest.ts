@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs'
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { listValue, LIST, INTEGER } from '@duckdb/node-api';
+import { listValue, LIST, INTEGER } from '../store/duckdb.js';
 import type { Store } from '../store/store.js';
 import { lit } from '../store/store.js';
 import { nowDate, type IsoDate } from '../core/dates.js';
