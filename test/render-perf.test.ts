@@ -116,6 +116,13 @@ describe('chart compile cache', () => {
       expect(await draw('Enfield', 8)).toBe(await fresh('Enfield', 8));
       expect(chartCacheStats().compiles - s3.compiles).toBe(1);
 
+      // a file of the right shape's name and key but not a compiled layout: a miss too
+      writeFileSync(join(dir, files[0]!), JSON.stringify({ key: f.key, compiled: { template: { json: '{}' }, warnings: [] } }));
+      resetChartCache();
+      const s4 = chartCacheStats();
+      expect(await draw('Harrow', 5)).toBe(await fresh('Harrow', 5));
+      expect(chartCacheStats().compiles - s4.compiles).toBe(1);
+
       // off: nothing read or written
       process.env.CP_CHART_CACHE = 'off';
       rmSync(join(dir, files[0]!));

@@ -79,6 +79,7 @@ export function fillTemplate(node: unknown, vars: Record<string, unknown>): unkn
 let vegaModule: Promise<typeof import('vega')> | null = null;
 let vegaLiteModule: Promise<typeof import('vega-lite')> | null = null;
 export const loadVega = () => (vegaModule ??= Promise.resolve().then(() => vegaBundle() ?? import('vega')));
+const loadVegaLite = () => (vegaLiteModule ??= import('vega-lite'));
 
 /**
  * vega from its own one-file build (build/vega.min.js, the same release as its ES modules, with
@@ -105,7 +106,6 @@ function packageOf(dir: string): { name: string; version: string } {
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
 }
-const loadVegaLite = () => (vegaLiteModule ??= import('vega-lite'));
 
 /** Turns a chart (ChartSpec, or a filled Vega-Lite spec) into raw SVG: vegaLiteToSvg, or the render pool's (pool.ts). */
 export type SvgRenderer = (spec: unknown) => Promise<string>;
@@ -300,7 +300,9 @@ function readDisk(key: string): Compiled | undefined {
   if (!dir) return undefined;
   try {
     const f = JSON.parse(readFileSync(diskFile(dir, key), 'utf8')) as { key: string; compiled: Compiled };
-    if (f.key !== key || !f.compiled || !Array.isArray(f.compiled.warnings)) return undefined;
+    const t = f.compiled?.template;
+    const wellFormed = Array.isArray(f.compiled?.warnings) && (t === null || (typeof t?.json === 'string' && Array.isArray(t.rows) && t.rows.every((r) => Array.isArray(r?.path) && typeof r.name === 'string')));
+    if (f.key !== key || !wellFormed) return undefined;
     fromDisk++;
     return f.compiled;
   } catch {
@@ -324,9 +326,10 @@ function writeDisk(key: string, compiled: Compiled): void {
 
 /**
  * The chart's Vega dataflow (vega.parse of vega-lite's compile). A shape seen first (in neither
- * this process's cache nor the disk cache) is compiled twice, with its labels and with the stand-ins, and the stand-ins' dataflow is kept only if,
- * with the labels and rows put back, it is the very dataflow of the labelled compile (and the
- * rows occur in it only where they were passed in). CP_CHART_CHECK=1 checks every chart.
+ * this process's cache nor the disk cache) is compiled twice, with its labels and with the
+ * stand-ins, and the stand-ins' dataflow is kept only if, with the labels and rows put back, it
+ * is the very dataflow of the labelled compile (and the rows occur in it only where they were
+ * passed in). CP_CHART_CHECK=1 checks every chart.
  */
 async function runtimeFor(c: ChartSpec, vega: typeof import('vega'), warnings?: string[]): Promise<unknown> {
   const full = async () => {
