@@ -167,30 +167,19 @@ function indexOfRows(cols: string[], lines: string[]): BenchIndex {
   return ix;
 }
 
-/** BENCH_CSV's lines grouped by indicator (found without splitting the 5 MB text), and its columns. */
+/** BENCH_CSV's lines grouped by indicator, and its columns. */
 function benchCsvLines(): { cols: string[]; byIndicator: Map<string, string[]> } {
-  const text = readFileSync(join(REFERENCE_DIR, BENCH_CSV), 'utf8');
+  const [head, ...lines] = csvLines(BENCH_CSV);
   const byIndicator = new Map<string, string[]>();
-  let cols: string[] | null = null;
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    if (end > pos) {
-      if (!cols) cols = csvFields(text.slice(pos, end));
-      else {
-        // the indicator ids are plain words: never quoted
-        const comma = text.indexOf(',', pos);
-        const ind = text.slice(pos, comma < 0 || comma > end ? end : comma);
-        let lines = byIndicator.get(ind);
-        if (!lines) byIndicator.set(ind, (lines = []));
-        lines.push(text.slice(pos, end));
-      }
-    }
-    pos = nl + 1;
+  for (const line of lines) {
+    // the indicator ids are plain words: never quoted
+    const comma = line.indexOf(',');
+    const ind = comma < 0 ? line : line.slice(0, comma);
+    let group = byIndicator.get(ind);
+    if (!group) byIndicator.set(ind, (group = []));
+    group.push(line);
   }
-  return { cols: cols ?? [], byIndicator };
+  return { cols: head ? csvFields(head) : [], byIndicator };
 }
 
 /** The index of every indicator of BENCH_CSV, as BENCH_INDEX_JSON holds it. */
