@@ -218,7 +218,7 @@ async function ensureBase(store: Store): Promise<void> {
         const names = new Set(base.objects.map((o) => (o ? `${o.kind} ${o.name}` : '')));
         const old = (JSON.parse(get('kpi_base_objects') ?? '[]') as string[]).filter((o) => !names.has(o));
         await runAs([...old.filter((o) => o.startsWith('VIEW ')), ...old.filter((o) => o.startsWith('MACRO '))].reverse().map((o) => `DROP ${o.split(' ')[0]} IF EXISTS main.${o.split(' ')[1]}`));
-        for (const [i, s] of base.stmts.entries()) await store.run(base.objects[i] ? s.replace(/^(CREATE\s+OR\s+REPLACE\s+)TEMP\s+/i, '$1') : s);
+        await runAs(base.stmts.map((s, i) => (base.objects[i] ? s.replace(/^(CREATE\s+OR\s+REPLACE\s+)TEMP\s+/i, '$1') : s)));
         await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('kpi_base_version', ${lit(version)}), ('kpi_base_objects', ${lit(JSON.stringify(base.objects.filter((o) => o).map((o) => `${o!.kind} ${o!.name}`)))})`);
       });
     } catch {
