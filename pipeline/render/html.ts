@@ -20,6 +20,7 @@ import { TEMPLATES_DIR } from '../core/paths.js';
 import { DISCLOSURE_EXPLANATION } from '../compute/disclosure.js';
 import { STATUS_LABEL, THEMES, type KpiResult, type KpiRun, type MetricDef, type Status } from '../compute/types.js';
 import { breakdownChart, breakdownGroups, trendChart, vegaLiteToSvg, type SvgRenderer } from './charts.js';
+import { oneAtATime } from './one-at-a-time.js';
 import { parseCommentary } from './commentary.js';
 import {
   benchmarkPeriod,
@@ -83,16 +84,6 @@ function getTemplate(): Handlebars.TemplateDelegate {
   }
   template = hbs.compile(readFileSync(join(TEMPLATES_DIR, 'report.hbs'), 'utf8'), { strict: false, preventIndent: true });
   return template;
-}
-
-/** One call at a time, in the order made (vega in this thread: the charts as they always were drawn). */
-function oneAtATime(f: SvgRenderer): SvgRenderer {
-  let last: Promise<unknown> = Promise.resolve();
-  return (spec) => {
-    const p = last.then(() => f(spec));
-    last = p.catch(() => undefined);
-    return p;
-  };
 }
 
 /** Read the fonts and compile the template (Handlebars compiles on first use) ahead of the first report. */

@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { oneAtATime } from './one-at-a-time.js';
 import type { PdfOptions, PdfRenderer } from './pdf.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 
@@ -42,8 +43,8 @@ export class RenderPool {
   private closing: Promise<void> | null = null;
   /** In-thread fallback: Chromium in this process. */
   private localPdf: Promise<PdfRenderer> | null = null;
-  /** Charts are drawn one at a time. */
-  private lastChart: Promise<unknown> = Promise.resolve();
+  /** Charts are drawn one at a time (charts.js loaded on the first, or by warmUp). */
+  private readonly draw = oneAtATime(async (spec) => (await import('./charts.js')).vegaLiteToSvg(spec));
   private readonly threads: boolean;
   private warming: Promise<void> | null = null;
   /** A real chart was asked for: warming up stops. */
@@ -120,9 +121,7 @@ export class RenderPool {
   readonly svg = (spec: unknown): Promise<string> => {
     if (this.closing) return Promise.reject(new Error('the render pool is closed'));
     this.asked = true;
-    const p = this.lastChart.then(async () => (await import('./charts.js')).vegaLiteToSvg(spec));
-    this.lastChart = p.catch(() => undefined);
-    return p;
+    return this.draw(spec);
   };
 
   /** Start Chromium (once): in its worker, or in this thread without worker.js. */
