@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../pipeline/store/store.js';
+import { Store, schemaSql } from '../pipeline/store/store.js';
 import { loadExtract, loadExtracts, stageExtracts, type ExtractSpec } from '../pipeline/ingest/ingest.js';
 import { TABLES } from '../pipeline/ingest/contract.js';
 import { ROOT } from '../pipeline/core/paths.js';
@@ -118,6 +118,68 @@ describe('staging a pool in one batch', () => {
     } finally {
       pooled.close();
       alone.close();
+    }
+  });
+});
+
+/** Run fn with batches of at most `bytes` (1: every extract is a batch of its own). */
+async function withBatchBytes<T>(bytes: number, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.CP_INGEST_BATCH_BYTES;
+  process.env.CP_INGEST_BATCH_BYTES = String(bytes);
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.CP_INGEST_BATCH_BYTES;
+    else process.env.CP_INGEST_BATCH_BYTES = before;
+  }
+}
+
+describe('a pool in several batches (staged on one connection while the previous batch is stored on another)', () => {
+  it('stores and reports exactly what one batch does, storing the batches in order', async () => {
+    const one = await Store.memory();
+    const many = await Store.memory();
+    try {
+      const together = await loadExtracts(one, specs);
+      const progress: string[] = [];
+      const batched = await withBatchBytes(1, () => loadExtracts(many, specs, { onProgress: (m) => progress.push(m) }));
+      expect(batched).toEqual(together);
+      expect(await contents(many)).toEqual(await contents(one));
+      // seven batches; the five without errors stored, in order
+      expect(progress.filter((m) => /^batch \d+\/7: \d+ extract/.test(m))).toHaveLength(7);
+      expect(progress.filter((m) => m.includes('storing'))).toEqual([1, 2, 3, 6, 7].map((b) => `batch ${b}/7: storing the snapshot`));
+      // nothing staged is left behind on the store's own connection
+      expect(await many.all(`SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal`)).toEqual([]);
+    } finally {
+      one.close();
+      many.close();
+    }
+  });
+
+  it('a batch that cannot be stored stops the load: the batches before it stay stored, none after it is', async () => {
+    const store = await Store.memory();
+    try {
+      // the Header table refuses the sixth extract's council (as a full disk or a bad row would)
+      const ddl = schemaSql().find((s) => /TABLE IF NOT EXISTS header /.test(s))!;
+      await store.run('DROP TABLE main.header');
+      await store.run(ddl.replace(/\)$/, `, CHECK (la <> 'E09000005'))`));
+      await expect(withBatchBytes(1, () => loadExtracts(store, specs))).rejects.toThrow(/CHECK constraint/i);
+      expect(await store.all(`SELECT la FROM main.snapshots ORDER BY la`)).toEqual([{ la: 'E09000001' }, { la: 'E09000002' }, { la: 'E09000015' }]);
+      expect(await store.all(`SELECT DISTINCT la FROM main.episodes ORDER BY la`)).toEqual([{ la: 'E09000001' }, { la: 'E09000002' }, { la: 'E09000015' }]);
+      // the store is usable after the failure
+      expect(await store.one(`SELECT count(*)::INT AS n FROM main.header WHERE la = 'E09000006'`)).toEqual({ n: 0 });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a batch that cannot be staged stops the load after the batch being stored is stored', async () => {
+    const store = await Store.memory();
+    try {
+      const bad = specs.map((s, i) => (i === 2 ? { ...s, asAt: '2026-02-30' as ExtractSpec['asAt'] } : s)); // no such date: the checks fail
+      await expect(withBatchBytes(1, () => loadExtracts(store, bad))).rejects.toThrow();
+      expect(await store.all(`SELECT la FROM main.snapshots ORDER BY la`)).toEqual([{ la: 'E09000001' }, { la: 'E09000015' }]);
+    } finally {
+      store.close();
     }
   });
 });

@@ -431,7 +431,7 @@ export async function stageExtract(store: Store, dir: string, opts: IngestOption
 /** Column types whose typed value is computed once while reading (parsing them is costly). */
 const STORED_TYPED = new Set(['date', 'int', 'decimal']);
 
-const READ_OPTIONS = `header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, encoding = 'utf-8', filename = true`;
+const READ_OPTIONS = `header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, encoding = 'utf-8'`;
 
 /**
  * Read every file of one table and define `stg_chk_<table>`: per row, the extract (`ext`), its rule
@@ -453,7 +453,7 @@ async function stageTable(store: Store, t: TableDef, list: Item[], small: boolea
     const columns = `{${names.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ')}}`;
     // the trimmed values (v<i>) once, in an inner projection: every later expression reads them
     // as columns (short expressions plan fast; the macros expand into long ones)
-    const inner = [paths.length === 1 ? '0 AS fidx' : `(list_position([${paths.map(lit).join(', ')}], filename) - 1)::INTEGER AS fidx`,
+    const inner = [paths.length === 1 ? '0 AS fidx' : 'file_index::INTEGER AS fidx',
       ...names.map((_, i) => `c${i}, cp_clean(c${i}) AS v${i}`)];
     const emptyRow = names.map((_, i) => `v${i} IS NULL`).join(' AND ');
     const childIdx = names.indexOf('CHILD');
@@ -638,10 +638,17 @@ async function smallOnOneThread<T>(store: Store, bytes: number, fn: () => Promis
   }
 }
 
-/** Batches of extracts of about this many bytes are staged together (bounds memory at any scale). */
-const BATCH_BYTES = 64e6;
+/**
+ * Batches of extracts of about this many bytes are staged together: the batch bounds the work in
+ * flight at any scale (DuckDB's own memory limit bounds its memory, spilling beyond it). Each batch
+ * pays a commit, a checkpoint of the tables' partly filled row groups and a fixed cost per
+ * statement, so batches are large: at national size (295 MB of CSV) 64 MB batches cost about a
+ * third more CPU than 160 MB ones. CP_INGEST_BATCH_BYTES overrides it (tests: many batches).
+ */
+const batchBytes = () => Number(process.env.CP_INGEST_BATCH_BYTES ?? 160e6);
 
 function batches(specs: ExtractSpec[]): ExtractSpec[][] {
+  const limit = batchBytes();
   const out: ExtractSpec[][] = [];
   let cur: ExtractSpec[] = [];
   let bytes = 0;
@@ -652,7 +659,7 @@ function batches(specs: ExtractSpec[]): ExtractSpec[][] {
     } catch {
       /* a missing folder is reported by stageExtracts */
     }
-    if (cur.length && bytes + b > BATCH_BYTES) {
+    if (cur.length && bytes + b > limit) {
       out.push(cur);
       cur = [];
       bytes = 0;
@@ -666,33 +673,66 @@ function batches(specs: ExtractSpec[]): ExtractSpec[][] {
 
 /**
  * Stage and validate the extracts; every extract without an error replaces its snapshot
- * (la, as_at). Extracts are staged in batches of about 64 MB, and each batch is stored in one
+ * (la, as_at). Extracts are staged in batches of about 160 MB, and each batch is stored in one
  * transaction: every snapshot of it, or none. An extract with errors is not stored and changes
  * nothing; the others of its batch are stored.
+ *
+ * With several batches, two connections take turns: batch N+1 is read and checked on one while
+ * batch N is committed on the other (a commit, and the checkpoint that follows it, runs on one
+ * thread; reading and checking keep the other core busy). Batches are stored one at a time, in
+ * order, and the byte pass of the next batch (JS) overlaps both.
  */
 export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { onProgress?: (msg: string) => void } = {}): Promise<(IngestResult & { loaded: boolean })[]> {
-  const out: (IngestResult & { loaded: boolean })[] = [];
   const all = batches(specs);
   // the byte pass of batch N+1 (JS) runs while DuckDB stages and stores batch N
   let next: Promise<Prepared> | null = all.length ? prepareBatch(all[0]!) : null;
-  for (const [bi, batch] of all.entries()) {
-    if (all.length > 1) opts.onProgress?.(`batch ${bi + 1}/${all.length}: ${batch.length} extract(s)`);
+  const nextPrepared = async (bi: number): Promise<Prepared> => {
     const prepared = await next!;
     next = bi + 1 < all.length ? prepareBatch(all[bi + 1]!) : null;
     next?.catch(() => undefined); // reported when awaited
-    const { res, ok } = await smallOnOneThread(store, prepared.bytes, () => stageAndStore(store, batch, prepared, opts));
-    res.forEach((r, i) => out.push({ ...r, loaded: ok[i]! }));
+    return prepared;
+  };
+  if (all.length <= 1) {
+    if (!all.length) return [];
+    const prepared = await nextPrepared(0);
+    const { res, ok } = await smallOnOneThread(store, prepared.bytes, async () => storeStaged(store, all[0]!, await stagePrepared(store, prepared, opts), opts));
+    return res.map((r, i) => ({ ...r, loaded: ok[i]! }));
   }
-  return out;
+  const conns = [store, await store.connection()];
+  const stored: Promise<{ res: IngestResult[]; ok: boolean[] }>[] = [];
+  try {
+    for (const [bi, batch] of all.entries()) {
+      const conn = conns[bi % 2]!;
+      // this connection's previous batch (N-2) is stored before it stages again
+      if (bi >= 2) await stored[bi - 2];
+      opts.onProgress?.(`batch ${bi + 1}/${all.length}: ${batch.length} extract(s)`);
+      const res = await stagePrepared(conn, await nextPrepared(bi), opts);
+      const prev = stored[bi - 1];
+      const p = (async () => {
+        if (prev) await prev;
+        return storeStaged(conn, batch, res, opts, `batch ${bi + 1}/${all.length}: `);
+      })();
+      p.catch(() => undefined); // reported when awaited
+      stored.push(p);
+    }
+    const out: (IngestResult & { loaded: boolean })[] = [];
+    for (const p of stored) {
+      const { res, ok } = await p;
+      res.forEach((r, i) => out.push({ ...r, loaded: ok[i]! }));
+    }
+    return out;
+  } finally {
+    await Promise.allSettled(stored);
+    conns[1]!.close();
+  }
 }
 
-/** Stage one batch, and store every extract of it without an error in one transaction. */
-async function stageAndStore(store: Store, batch: ExtractSpec[], prepared: Prepared, opts: { onProgress?: (msg: string) => void }): Promise<{ res: IngestResult[]; ok: boolean[] }> {
-  const res = await stagePrepared(store, prepared, opts);
+/** Store every staged extract of a batch without an error in one transaction, then drop the staging. */
+async function storeStaged(store: Store, batch: ExtractSpec[], res: IngestResult[], opts: { onProgress?: (msg: string) => void }, label = ''): Promise<{ res: IngestResult[]; ok: boolean[] }> {
   const ok = res.map((r) => !r.problems.some((p) => p.severity === 'error'));
   const okIdx = ok.flatMap((v, i) => (v ? [i] : []));
   if (okIdx.length) {
-    opts.onProgress?.(okIdx.length === 1 ? 'storing the snapshot' : `storing ${okIdx.length} snapshots`);
+    opts.onProgress?.(label + (okIdx.length === 1 ? 'storing the snapshot' : `storing ${okIdx.length} snapshots`));
     const loadedAt = nowDate().toISOString().replace('T', ' ').replace('Z', '');
     await store.run(`CREATE OR REPLACE TEMP TABLE stg_load (ext INTEGER, la VARCHAR, as_at DATE)`);
     await store.run(`INSERT INTO stg_load VALUES ${okIdx.map((i) => `(${i}, ${lit(batch[i]!.la)}, DATE ${lit(batch[i]!.asAt)})`).join(', ')}`);

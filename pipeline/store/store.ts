@@ -42,7 +42,17 @@ export class Store {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly conn: DuckDBConnection,
+    /** Whether close() closes the database too (false for a second connection). */
+    private readonly ownsInstance = true,
   ) {}
+
+  /**
+   * A second connection to the same database (its own TEMP objects and transactions): lets one
+   * piece of work run while another is being committed. close() closes this connection only.
+   */
+  async connection(): Promise<Store> {
+    return new Store(this.path, this.instance, await this.instance.connect(), false);
+  }
 
   /** An in-memory store (validation without touching the real store; tests). */
   static memory(): Promise<Store> {
@@ -139,6 +149,7 @@ export class Store {
     } catch {
       /* already closed */
     }
+    if (!this.ownsInstance) return;
     try {
       this.instance.closeSync();
     } catch {
