@@ -298,34 +298,48 @@ export async function stageExtracts(store: Store, specs: ExtractSpec[], opts: { 
 
 interface Prepared {
   exts: Ext[];
-  items: Map<string, Item[]>;
+  /** Per table, its files once their byte pass is done (tables in staging order, one after another). */
+  items: Map<string, Promise<Item[]>>;
   /** Bytes of the recognised files (the batch's size). */
   bytes: number;
 }
 
-/** Recognition and the byte pass of a batch (JS only, no store: may overlap the previous batch's SQL). */
+/**
+ * Recognition of a batch's files (header rows), then their byte pass (JS only, no store), table by
+ * table in the order they are staged: DuckDB reads and checks a table while the next tables'
+ * files are scanned, and a batch may be prepared while the previous one is staged and stored.
+ */
 async function prepareBatch(specs: ExtractSpec[]): Promise<Prepared> {
   const exts: Ext[] = specs.map((spec, i) => ({
     i, spec, problems: [], files: [], rowCounts: Object.fromEntries(TABLES.map((t) => [t.table, 0])), byTable: new Map(),
   }));
-  const items = new Map<string, Item[]>(TABLES.map((t) => [t.table, []]));
-  const groupKeys = new Map<string, Map<string, number>>(TABLES.map((t) => [t.table, new Map()]));
-  for (const ext of exts) {
-    await recognise(ext);
-    for (const t of TABLES) {
+  for (const ext of exts) await recognise(ext);
+  const items = new Map<string, Promise<Item[]>>();
+  let bytes = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  for (const t of TABLES) {
+    const cands = exts.flatMap((ext) => {
       const cand = ext.byTable.get(t.table);
-      if (!cand || !cand.ok) continue;
-      const file = ext.files.find((f) => f.path === cand.path)!;
-      const res = await scan(ext, cand, file);
-      if (!res) continue;
-      const present = t.columns.filter((c) => cand.names.includes(c.name)).map((c) => c.name);
-      const keys = groupKeys.get(t.table)!;
-      const key = `${ext.spec.asAt}|${present.join(',')}`;
-      if (!keys.has(key)) keys.set(key, keys.size);
-      items.get(t.table)!.push({ ext, t, cand, file, scan: res, rg: keys.get(key)! });
-    }
+      return cand && cand.ok ? [{ ext, cand, file: ext.files.find((f) => f.path === cand.path)! }] : [];
+    });
+    bytes += cands.reduce((a, c) => a + c.cand.bytes, 0);
+    const scanned = chain.then(async () => {
+      const list: Item[] = [];
+      const keys = new Map<string, number>(); // rule groups: reference date and columns present
+      for (const { ext, cand, file } of cands) {
+        const res = await scan(ext, cand, file);
+        if (!res) continue;
+        const present = t.columns.filter((c) => cand.names.includes(c.name)).map((c) => c.name);
+        const key = `${ext.spec.asAt}|${present.join(',')}`;
+        if (!keys.has(key)) keys.set(key, keys.size);
+        list.push({ ext, t, cand, file, scan: res, rg: keys.get(key)! });
+      }
+      return list;
+    });
+    scanned.catch(() => undefined); // reported when awaited
+    items.set(t.table, scanned);
+    chain = scanned;
   }
-  const bytes = [...items.values()].flat().reduce((a, it) => a + it.cand.bytes, 0);
   return { exts, items, bytes };
 }
 
@@ -343,7 +357,7 @@ async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opt
   const stagedItems: Item[] = [];
   const countSql: string[] = [];
   for (const t of TABLES) {
-    const list = items.get(t.table)!;
+    const list = await items.get(t.table)!;
     if (!list.length) {
       const cols = t.columns.map((c) => `${colId(c)} ${sqlType(c.type)}`).join(', ');
       await store.run(`CREATE TEMP TABLE ${q(`stg_${t.table}`)} (ext INTEGER, src_file VARCHAR, src_line INTEGER, ${cols})`);
@@ -684,11 +698,13 @@ function batches(specs: ExtractSpec[]): ExtractSpec[][] {
  */
 export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { onProgress?: (msg: string) => void } = {}): Promise<(IngestResult & { loaded: boolean })[]> {
   const all = batches(specs);
-  // the byte pass of batch N+1 (JS) runs while DuckDB stages and stores batch N
+  // the byte pass of a batch (JS) runs while DuckDB stages its first tables, and the previous batch
   let next: Promise<Prepared> | null = all.length ? prepareBatch(all[0]!) : null;
   const nextPrepared = async (bi: number): Promise<Prepared> => {
     const prepared = await next!;
-    next = bi + 1 < all.length ? prepareBatch(all[bi + 1]!) : null;
+    // the next batch's byte pass starts when this one's is done (one JS thread: this batch first)
+    const scanned = Promise.allSettled([...prepared.items.values()]);
+    next = bi + 1 < all.length ? scanned.then(() => prepareBatch(all[bi + 1]!)) : null;
     next?.catch(() => undefined); // reported when awaited
     return prepared;
   };
