@@ -416,22 +416,25 @@ async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opt
   // 3. Collect the row problems (capped per rule per file)
   const fileOf = new Map<string, string>();
   for (const ext of exts) for (const [tb, cand] of ext.byTable) fileOf.set(`${ext.i}|${tb}`, cand.path);
-  const rows = await store.all<{ rule: string; severity: string; ext: number; tbl: string; line: number | null; col: string | null; child: string | null; value: string | null; message: string; total: number; rn: number }>(`
+  // by column: at national size a batch lists some 100,000 problems (warnings, mostly)
+  const c = await store.columns<{ rule: string; severity: string; ext: number; tbl: string; line: number | null; col: string | null; child: string | null; value: string | null; message: string; total: number; rn: number }>(`
     SELECT rule, severity, ext, tbl, line::DOUBLE AS line, col, child, value, message, total::INT AS total, rn::INT AS rn FROM (
       SELECT *, row_number() OVER (PARTITION BY ext, tbl, rule ORDER BY line, col) AS rn, count(*) OVER (PARTITION BY ext, tbl, rule) AS total
       FROM stg_problems)
     WHERE rn <= ${MAX_ROWS_PER_RULE} OR rn = total
     ORDER BY ext, tbl, line, rule`);
-  for (const r of rows) {
-    const ext = exts[r.ext]!;
-    const file = fileOf.get(`${r.ext}|${r.tbl}`) ?? null;
-    if (r.rn > MAX_ROWS_PER_RULE) {
-      ext.problems.push(problem({ rule: r.rule, severity: r.severity as Problem['severity'], file,
-        message: `${r.total} rows in all have this problem (${r.rule}); only the first ${MAX_ROWS_PER_RULE} are listed. Fix those, then validate again.` }));
+  for (let k = 0; k < c.rule.length; k++) {
+    const ext = exts[c.ext[k]!]!;
+    const file = fileOf.get(`${c.ext[k]}|${c.tbl[k]}`) ?? null;
+    const rule = c.rule[k]!, severity = c.severity[k] as Problem['severity'];
+    if (c.rn[k]! > MAX_ROWS_PER_RULE) {
+      ext.problems.push(problem({ rule, severity, file,
+        message: `${c.total[k]} rows in all have this problem (${rule}); only the first ${MAX_ROWS_PER_RULE} are listed. Fix those, then validate again.` }));
       continue;
     }
-    ext.problems.push(problem({ rule: r.rule, severity: r.severity as Problem['severity'], file, line: r.line === null ? null : Number(r.line),
-      column: r.col, child: r.child, value: r.value, message: r.message }));
+    const line = c.line[k];
+    ext.problems.push(problem({ rule, severity, file, line: line === null || line === undefined ? null : Number(line),
+      column: c.col[k] ?? null, child: c.child[k] ?? null, value: c.value[k] ?? null, message: c.message[k]! }));
   }
   await store.run('DROP TABLE IF EXISTS temp.stg_problems');
   return exts.map((e) => ({ problems: sortProblems(e.problems), files: e.files, rowCounts: e.rowCounts }));

@@ -120,6 +120,18 @@ export class Store {
     return rows;
   }
 
+  /**
+   * Columns as arrays of JSON-able values, by name: for many rows (a row object per row costs
+   * about five times as much).
+   */
+  async columns<T extends Row>(sql: string, params?: Params): Promise<{ [K in keyof T]: T[K][] }> {
+    const t0 = SQL_TIMING ? performance.now() : 0;
+    const reader = await this.conn.runAndReadAll(sql, params);
+    const cols = reader.getColumnsObjectJson() as { [K in keyof T]: T[K][] };
+    if (SQL_TIMING) sqlTiming(sql, performance.now() - t0);
+    return cols;
+  }
+
   async one<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }
