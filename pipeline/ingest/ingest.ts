@@ -659,7 +659,7 @@ async function smallOnOneThread<T>(store: Store, bytes: number, fn: () => Promis
  * Batches of extracts of about this many bytes are staged together: the batch bounds the work in
  * flight at any scale (DuckDB's own memory limit bounds its memory, spilling beyond it). Each batch
  * pays a commit, a checkpoint of the tables' partly filled row groups and a fixed cost per
- * statement, so batches are large: at national size (295 MB of CSV) 64 MB batches cost about a
+ * statement, so batches are large: at national size (303 MB of CSV) 64 MB batches cost about a
  * third more CPU than 160 MB ones. CP_INGEST_BATCH_BYTES overrides it (tests: many batches).
  */
 const batchBytes = () => Number(process.env.CP_INGEST_BATCH_BYTES ?? 160e6);
