@@ -14,6 +14,7 @@ import { Store } from '../pipeline/store/store.js';
 import { loadExtract, loadExtracts, stageExtracts, type ExtractSpec } from '../pipeline/ingest/ingest.js';
 import { TABLES } from '../pipeline/ingest/contract.js';
 import { ROOT } from '../pipeline/core/paths.js';
+import { withEnv } from './helpers/env.js';
 
 const SAMPLE = join(ROOT, 'data-samples', 'extracts', 'E09000015');
 const tmp = mkdtempSync(join(tmpdir(), 'ingest-perf-'));
@@ -75,16 +76,7 @@ async function contents(store: Store) {
 }
 
 /** Run fn with the small-batch limit set to `bytes` (0: every batch takes the large plans). */
-async function withLimit<T>(bytes: number, fn: () => Promise<T>): Promise<T> {
-  const before = process.env.CP_INGEST_SMALL_BYTES;
-  process.env.CP_INGEST_SMALL_BYTES = String(bytes);
-  try {
-    return await fn();
-  } finally {
-    if (before === undefined) delete process.env.CP_INGEST_SMALL_BYTES;
-    else process.env.CP_INGEST_SMALL_BYTES = before;
-  }
-}
+const withLimit = <T>(bytes: number, fn: () => Promise<T>) => withEnv('CP_INGEST_SMALL_BYTES', String(bytes), fn);
 
 describe('small and large batch plans', () => {
   it('load each extract, and the batch, with the same results both ways', async () => {

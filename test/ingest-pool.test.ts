@@ -15,6 +15,7 @@ import { Store, schemaSql } from '../pipeline/store/store.js';
 import { loadExtract, loadExtracts, stageExtracts, type ExtractSpec } from '../pipeline/ingest/ingest.js';
 import { TABLES } from '../pipeline/ingest/contract.js';
 import { ROOT } from '../pipeline/core/paths.js';
+import { withEnv } from './helpers/env.js';
 
 const SAMPLE = join(ROOT, 'data-samples', 'extracts', 'E09000015');
 const tmp = mkdtempSync(join(tmpdir(), 'ingest-pool-'));
@@ -123,16 +124,7 @@ describe('staging a pool in one batch', () => {
 });
 
 /** Run fn with batches of at most `bytes` (1: every extract is a batch of its own). */
-async function withBatchBytes<T>(bytes: number, fn: () => Promise<T>): Promise<T> {
-  const before = process.env.CP_INGEST_BATCH_BYTES;
-  process.env.CP_INGEST_BATCH_BYTES = String(bytes);
-  try {
-    return await fn();
-  } finally {
-    if (before === undefined) delete process.env.CP_INGEST_BATCH_BYTES;
-    else process.env.CP_INGEST_BATCH_BYTES = before;
-  }
-}
+const withBatchBytes = <T>(bytes: number, fn: () => Promise<T>) => withEnv('CP_INGEST_BATCH_BYTES', String(bytes), fn);
 
 describe('a pool in several batches (staged on one connection while the previous batch is stored on another)', () => {
   it('stores and reports exactly what one batch does, storing the batches in order', async () => {
