@@ -111,25 +111,25 @@ export class Store {
     }
   }
 
-  /** Rows as plain JSON-able objects (dates as YYYY-MM-DD strings). Cast counts to INT in SQL. */
-  async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+  /** Run a query and convert its result (timed with CP_SQL_TIMING, the conversion included). */
+  private async read<R>(sql: string, params: Params | undefined, convert: (reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>) => R): Promise<R> {
     const t0 = SQL_TIMING ? performance.now() : 0;
-    const reader = await this.conn.runAndReadAll(sql, params);
-    const rows = reader.getRowObjectsJson() as T[];
+    const out = convert(await this.conn.runAndReadAll(sql, params));
     if (SQL_TIMING) sqlTiming(sql, performance.now() - t0);
-    return rows;
+    return out;
+  }
+
+  /** Rows as plain JSON-able objects (dates as YYYY-MM-DD strings). Cast counts to INT in SQL. */
+  all<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    return this.read(sql, params, (r) => r.getRowObjectsJson() as T[]);
   }
 
   /**
    * Columns as arrays of JSON-able values, by name: for many rows (a row object per row costs
    * about five times as much).
    */
-  async columns<T extends Row>(sql: string, params?: Params): Promise<{ [K in keyof T]: T[K][] }> {
-    const t0 = SQL_TIMING ? performance.now() : 0;
-    const reader = await this.conn.runAndReadAll(sql, params);
-    const cols = reader.getColumnsObjectJson() as { [K in keyof T]: T[K][] };
-    if (SQL_TIMING) sqlTiming(sql, performance.now() - t0);
-    return cols;
+  columns<T extends Row>(sql: string, params?: Params): Promise<{ [K in keyof T]: T[K][] }> {
+    return this.read(sql, params, (r) => r.getColumnsObjectJson() as { [K in keyof T]: T[K][] });
   }
 
   async one<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
