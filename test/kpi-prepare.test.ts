@@ -16,6 +16,7 @@ import { resolveLa } from '../pipeline/compute/reference.js';
 import { SAMPLES_DIR } from '../pipeline/core/paths.js';
 import { loadExtracts } from '../pipeline/ingest/ingest.js';
 import { Store } from '../pipeline/store/store.js';
+import { prepareStoredAhead } from '../pipeline/cli/compute.js';
 import type { KpiRun } from '../pipeline/compute/types.js';
 
 const LA = 'E09000015';
@@ -118,6 +119,37 @@ describe('prepare: stored base objects', () => {
       expect(await compute(store)).toEqual(memoryRuns);
       expect(await meta(store, 'kpi_base_version')).not.toBe('older');
       expect(await views(store, true)).toBe(0);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  it('run makes them on a second connection while the extracts load (prepareStoredAhead): same figures, nothing made again', async () => {
+    const ahead = join(work, 'ahead.duckdb');
+    const store = await Store.open(ahead);
+    try {
+      const made = prepareStoredAhead(store);
+      const res = await loadExtracts(store, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));
+      await made;
+      expect(res.every((r) => r.loaded)).toBe(true);
+      const version = await meta(store, 'kpi_base_version');
+      const reference = await meta(store, 'reference_version');
+      expect(version).toMatch(/^[0-9a-f]{16}:\d+$/);
+      expect(reference).toMatch(/^[0-9a-f]{16}$/);
+      const stored = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE NOT temporary AND table_name IN ('ref_sectors_stored', 'ref_units_boundary_k_stored')`);
+      expect(stored!.n).toBe(2);
+      expect(await views(store, false)).toBe(1);
+      // the second connection's TEMP objects went with it
+      expect(await views(store, true)).toBe(0);
+      // the KPIs find them stored (their keys unchanged), and the figures are those of TEMP objects
+      const storedViews = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_views() WHERE NOT temporary`);
+      expect(await compute(store)).toEqual(memoryRuns);
+      expect(await meta(store, 'kpi_base_version')).toBe(version);
+      expect(await meta(store, 'reference_version')).toBe(reference);
+      expect((await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_views() WHERE NOT temporary`))!.n).toBe(storedViews!.n);
+      // again on a store that has them: nothing changes
+      await prepareStoredAhead(store);
+      expect(await meta(store, 'kpi_base_version')).toBe(version);
     } finally {
       store.close();
     }

@@ -12,7 +12,7 @@ import { findCommentary, type Audience } from '../render/publish.js';
 import type { RenderPool } from '../render/pool.js';
 import type { CommandResult } from './main.js';
 import { fmtPct, laOf, metricsAndConfig, openStore, readManifest, referenceDate, requireDir, type GlobalOpts, outRootOf } from './common.js';
-import { computeFor, historyOpt } from './compute.js';
+import { computeFor, historyOpt, prepareStoredAhead } from './compute.js';
 import { describeLoad, loadMany, loadOne, reportDir, type LoadOutcome } from './loading.js';
 import { parseFormats, prepareRender, relativeFiles, renderReports } from './rendering.js';
 
@@ -53,6 +53,8 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
   if (!Number.isFinite(threshold) || threshold < 0) throw usageError(`--threshold ${o.threshold} must be a number of percentage points`);
 
   const store = await openStore(o, out, firstConfig);
+  // the store's reference tables and base views, made (if missing) while the extracts load
+  const stored = prepareStoredAhead(store);
   let renderPool: RenderPool | null = null;
   try {
     // 1. validate and load every extract (each atomically; a broken one changes nothing)
@@ -75,6 +77,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     const last = new Map<string, Awaited<ReturnType<typeof lastRunResults>>>();
     for (const m of ok) last.set(m.la.ons, await lastRunResults(store, m.la.ons, asAt));
     // 3. compute every LA in one set-based pass
+    await stored;
     const runs = await computeFor(out, store, defs, ok.map((m) => ({ la: m.la, config: m.config })), asAt, { history, exceptions: o.audience === 'internal' });
     const diffs: RunDiff[] = [];
     for (const [i, run] of runs.entries()) {
@@ -123,6 +126,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     return { exitCode, data, human: () => summary(out, loads, runs, diffs, rendered, poolFiles, pool, exitCode, o.failOnChange ?? false) };
   } finally {
     const closing = renderPool?.close();
+    await stored;
     store.close();
     await closing;
   }

@@ -3,6 +3,7 @@ import type { IsoDate } from '../core/dates.js';
 import { usageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { LaConfig } from '../compute/config.js';
+import { prepareStored } from '../compute/engine.js';
 import { computeRuns } from '../compute/kpis.js';
 import type { LaInfo } from '../compute/reference.js';
 import type { KpiRun, MetricDef } from '../compute/types.js';
@@ -16,4 +17,21 @@ export function historyOpt(v: unknown): number {
 
 export async function computeFor(out: Output, store: Store, defs: MetricDef[], las: { la: LaInfo; config: LaConfig }[], asAt: IsoDate, opts: { history: number; exceptions: boolean }): Promise<KpiRun[]> {
   return computeRuns(store, defs, las, asAt, { history: opts.history, exceptions: opts.exceptions, onProgress: (m) => out.progress(m) });
+}
+
+/**
+ * prepareStored (engine.ts) on a second connection, started now: `run` overlaps it with the load
+ * of its extracts (one council's load runs DuckDB on one thread, leaving the other core free).
+ * Await it before the KPIs and before the store closes. It never rejects: should it fail, the
+ * KPIs' own prepare() makes what is missing, as it always has.
+ */
+export function prepareStoredAhead(store: Store): Promise<void> {
+  return (async () => {
+    const conn = await store.connection();
+    try {
+      await prepareStored(conn);
+    } finally {
+      conn.close();
+    }
+  })().catch(() => undefined);
 }

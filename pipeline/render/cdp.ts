@@ -219,16 +219,17 @@ export class CdpBrowser {
     return { done, cancel };
   }
 
-  /** Browser.close, then SIGKILL if Chromium is still there 2 s later; removes its profile. */
+  /**
+   * Ends Chromium and removes its profile. SIGKILL at once, not Browser.close: the profile is a
+   * temporary folder deleted here and every PDF is whole on disk before close is called, so an
+   * orderly shutdown (0.1-0.25 s of Chromium saving that profile) buys nothing, and it was on the
+   * way to the end of every run. Waits up to 2 s for the exit.
+   */
   async close(): Promise<void> {
     try {
-      if (!this.gone && this.child.exitCode === null && this.child.signalCode === null) {
-        this.send('Browser.close', {}, undefined, 2000).catch(() => undefined);
-        const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 2000).unref());
-        if ((await Promise.race([this.exited, timeout])) === 'timeout') {
-          this.child.kill('SIGKILL');
-          await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000).unref())]);
-        }
+      if (this.child.exitCode === null && this.child.signalCode === null) {
+        this.child.kill('SIGKILL');
+        await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000).unref())]);
       }
     } finally {
       process.off('exit', this.killOnExit);
