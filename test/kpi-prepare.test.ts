@@ -128,8 +128,10 @@ describe('prepare: stored base objects', () => {
     const ahead = join(work, 'ahead.duckdb');
     const store = await Store.open(ahead);
     try {
-      const made = prepareStoredAhead(store);
+      let loaded: (ok: boolean) => void = () => undefined;
+      const made = prepareStoredAhead(store, new Promise((resolve) => (loaded = resolve)));
       const res = await loadExtracts(store, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));
+      loaded(res.some((r) => r.loaded));
       await made;
       expect(res.every((r) => r.loaded)).toBe(true);
       const version = await meta(store, 'kpi_base_version');
@@ -148,8 +150,31 @@ describe('prepare: stored base objects', () => {
       expect(await meta(store, 'reference_version')).toBe(reference);
       expect((await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_views() WHERE NOT temporary`))!.n).toBe(storedViews!.n);
       // again on a store that has them: nothing changes
-      await prepareStoredAhead(store);
+      await prepareStoredAhead(store, Promise.resolve(true));
       expect(await meta(store, 'kpi_base_version')).toBe(version);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  it('a run whose extracts all fail keeps none of it: the ahead-prepare rolls back, the store is as it was', async () => {
+    const store = await Store.open(join(work, 'ahead-failed.duckdb'));
+    try {
+      const tables = async () => (await store.all<{ t: string }>(`SELECT table_name AS t FROM duckdb_tables() WHERE NOT temporary ORDER BY 1`)).map((r) => r.t);
+      const metaRows = async () => store.all(`SELECT * FROM store_meta ORDER BY key`);
+      const before = { tables: await tables(), meta: await metaRows(), views: await views(store, false) };
+      let loaded: (ok: boolean) => void = () => undefined;
+      const made = prepareStoredAhead(store, new Promise((resolve) => (loaded = resolve)));
+      // the second connection has made everything, uncommitted, before the load is judged
+      await new Promise((r) => setTimeout(r, 3000));
+      loaded(false);
+      await made;
+      expect({ tables: await tables(), meta: await metaRows(), views: await views(store, false) }).toEqual(before);
+      expect(before.tables).not.toContain('ref_units_boundary_k_stored');
+      // the KPIs still make what they need on their own connection
+      await loadExtracts(store, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));
+      expect(await compute(store)).toEqual(memoryRuns);
+      expect(await tables()).toContain('ref_units_boundary_k_stored');
     } finally {
       store.close();
     }

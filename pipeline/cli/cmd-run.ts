@@ -53,8 +53,10 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
   if (!Number.isFinite(threshold) || threshold < 0) throw usageError(`--threshold ${o.threshold} must be a number of percentage points`);
 
   const store = await openStore(o, out, firstConfig);
-  // the store's reference tables and base views, made (if missing) while the extracts load
-  const stored = prepareStoredAhead(store);
+  // the store's reference tables and base views, made (if missing) while the extracts load,
+  // and kept only if an extract loads
+  let loaded: (ok: boolean) => void = () => undefined;
+  const stored = prepareStoredAhead(store, new Promise<boolean>((resolve) => (loaded = resolve)));
   let renderPool: RenderPool | null = null;
   try {
     // 1. validate and load every extract (each atomically; a broken one changes nothing)
@@ -64,6 +66,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
       : [await loadOne(out, store, members[0]!.dir, members[0]!.la, asAt, { outRoot: outRootOf(o, firstConfig) })];
     const ok = members.filter((_, i) => loads[i]!.errors === 0);
     const failed = loads.filter((l) => l.errors > 0);
+    loaded(ok.length > 0);
     if (!ok.length) {
       return {
         exitCode: ExitCode.DATA,
@@ -125,6 +128,7 @@ export async function runCommand(o: Opts, out: Output): Promise<CommandResult> {
     };
     return { exitCode, data, human: () => summary(out, loads, runs, diffs, rendered, poolFiles, pool, exitCode, o.failOnChange ?? false) };
   } finally {
+    loaded(false); // no-op once the loads have settled it
     const closing = renderPool?.close();
     await stored;
     store.close();

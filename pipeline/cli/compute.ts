@@ -22,14 +22,19 @@ export async function computeFor(out: Output, store: Store, defs: MetricDef[], l
 /**
  * prepareStored (engine.ts) on a second connection, started now: `run` overlaps it with the load
  * of its extracts (one council's load runs DuckDB on one thread, leaving the other core free).
- * Await it before the KPIs and before the store closes. It never rejects: should it fail, the
- * KPIs' own prepare() makes what is missing, as it always has.
+ * It works in one transaction that commits only if `commit` resolves true (`run`: some extract
+ * loaded), so a run whose every extract fails leaves the store exactly as it was. Await it
+ * before the KPIs and before the store closes. It never rejects: should it fail or roll back,
+ * the KPIs' own prepare() makes what is missing, as it always has.
  */
-export function prepareStoredAhead(store: Store): Promise<void> {
+export function prepareStoredAhead(store: Store, commit: Promise<boolean>): Promise<void> {
   return (async () => {
     const conn = await store.connection();
     try {
-      await prepareStored(conn);
+      await conn.transaction(async () => {
+        await prepareStored(conn);
+        if (!(await commit)) throw new Error('rolled back: no extract loaded');
+      });
     } finally {
       conn.close();
     }

@@ -142,9 +142,24 @@ export class Store {
     if (SQL_TIMING) sqlTiming(sql, performance.now() - t0);
   }
 
-  /** Run fn inside one transaction: all of it is stored, or none of it. */
+  /** How deep in transaction() this connection is (0: none open). */
+  private txDepth = 0;
+
+  /**
+   * Run fn inside one transaction: all of it is stored, or none of it. Nested calls join the
+   * transaction already open on this connection: the outermost one commits or rolls back.
+   */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.txDepth > 0) {
+      this.txDepth++;
+      try {
+        return await fn();
+      } finally {
+        this.txDepth--;
+      }
+    }
     await this.run('BEGIN TRANSACTION');
+    this.txDepth = 1;
     try {
       const out = await fn();
       await this.run('COMMIT');
@@ -152,6 +167,8 @@ export class Store {
     } catch (err) {
       await this.run('ROLLBACK').catch(() => undefined);
       throw err;
+    } finally {
+      this.txDepth = 0;
     }
   }
 
