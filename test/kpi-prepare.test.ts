@@ -157,19 +157,23 @@ describe('prepare: stored base objects', () => {
     }
   }, 60_000);
 
-  it('a run whose extracts all fail keeps none of it: the ahead-prepare rolls back, the store is as it was', async () => {
+  it('a run whose extracts all fail keeps none of it: the ahead-prepare is taken back, the store is as it was', async () => {
     const store = await Store.open(join(work, 'ahead-failed.duckdb'));
     try {
       const tables = async () => (await store.all<{ t: string }>(`SELECT table_name AS t FROM duckdb_tables() WHERE NOT temporary ORDER BY 1`)).map((r) => r.t);
       const metaRows = async () => store.all(`SELECT * FROM store_meta ORDER BY key`);
-      const before = { tables: await tables(), meta: await metaRows(), views: await views(store, false) };
+      const objects = async () => (await store.all<{ o: string }>(`SELECT 'VIEW ' || view_name AS o FROM duckdb_views() WHERE NOT internal AND NOT temporary
+        UNION ALL SELECT DISTINCT 'MACRO ' || function_name FROM duckdb_functions() WHERE NOT internal AND schema_name = 'main' AND database_name <> 'temp' ORDER BY 1`)).map((r) => r.o);
+      const state = async () => ({ tables: await tables(), meta: await metaRows(), objects: await objects() });
+      const before = await state();
       let loaded: (ok: boolean) => void = () => undefined;
       const made = prepareStoredAhead(store, new Promise((resolve) => (loaded = resolve)));
-      // the second connection has made everything, uncommitted, before the load is judged
-      await new Promise((r) => setTimeout(r, 3000));
+      // the second connection has made and committed everything before the load is judged
+      for (let i = 0; i < 100 && !(await meta(store, 'kpi_base_objects')); i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await state()).objects.length).toBeGreaterThan(50);
       loaded(false);
       await made;
-      expect({ tables: await tables(), meta: await metaRows(), views: await views(store, false) }).toEqual(before);
+      expect(await state()).toEqual(before);
       expect(before.tables).not.toContain('ref_units_boundary_k_stored');
       // the KPIs still make what they need on their own connection
       await loadExtracts(store, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));

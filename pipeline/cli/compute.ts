@@ -3,7 +3,7 @@ import type { IsoDate } from '../core/dates.js';
 import { usageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { LaConfig } from '../compute/config.js';
-import { prepareStored } from '../compute/engine.js';
+import { prepareStored, storeUnprepared, unprepareStored } from '../compute/engine.js';
 import { computeRuns } from '../compute/kpis.js';
 import type { LaInfo } from '../compute/reference.js';
 import type { KpiRun, MetricDef } from '../compute/types.js';
@@ -22,19 +22,21 @@ export async function computeFor(out: Output, store: Store, defs: MetricDef[], l
 /**
  * prepareStored (engine.ts) on a second connection, started now: `run` overlaps it with the load
  * of its extracts (one council's load runs DuckDB on one thread, leaving the other core free).
- * It works in one transaction that commits only if `commit` resolves true (`run`: some extract
- * loaded), so a run whose every extract fails leaves the store exactly as it was. Await it
- * before the KPIs and before the store closes. It never rejects: should it fail or roll back,
- * the KPIs' own prepare() makes what is missing, as it always has.
+ * Only for a store that holds none of it yet (storeUnprepared: a new store), and only kept if
+ * `loaded` resolves true (`run`: some extract loaded): otherwise unprepareStored takes it back,
+ * so a run whose every extract fails leaves the store as it was. (Held in one transaction until
+ * the load is judged, its commit cost ~0.8 s after the load: a transaction's rows written while
+ * the load had DuckDB on one thread are written at its commit.) A store with another version of
+ * it is brought up to date by the KPIs' own prepare(), after a load. Await it before the KPIs and
+ * before the store closes. It never rejects: should it fail, prepare() makes what is missing.
  */
-export function prepareStoredAhead(store: Store, commit: Promise<boolean>): Promise<void> {
+export function prepareStoredAhead(store: Store, loaded: Promise<boolean>): Promise<void> {
   return (async () => {
     const conn = await store.connection();
     try {
-      await conn.transaction(async () => {
-        await prepareStored(conn);
-        if (!(await commit)) throw new Error('rolled back: no extract loaded');
-      });
+      if (!(await storeUnprepared(conn))) return;
+      await prepareStored(conn);
+      if (!(await loaded)) await unprepareStored(conn);
     } finally {
       conn.close();
     }

@@ -217,7 +217,7 @@ async function ensureBase(store: Store): Promise<void> {
         // objects of an earlier version that this one no longer has
         const names = new Set(base.objects.map((o) => (o ? `${o.kind} ${o.name}` : '')));
         const old = (JSON.parse(get('kpi_base_objects') ?? '[]') as string[]).filter((o) => !names.has(o));
-        await runAs([...old.filter((o) => o.startsWith('VIEW ')), ...old.filter((o) => o.startsWith('MACRO '))].reverse().map((o) => `DROP ${o.split(' ')[0]} IF EXISTS main.${o.split(' ')[1]}`));
+        await runAs(dropStoredObjects(old));
         await runAs(base.stmts.map((s, i) => (base.objects[i] ? s.replace(/^(CREATE\s+OR\s+REPLACE\s+)TEMP\s+/i, '$1') : s)));
         await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('kpi_base_version', ${lit(version)}), ('kpi_base_objects', ${lit(JSON.stringify(base.objects.filter((o) => o).map((o) => `${o!.kind} ${o!.name}`)))})`);
       });
@@ -233,6 +233,15 @@ async function ensureBase(store: Store): Promise<void> {
   ]);
 }
 
+/** DROP statements for stored base objects ('VIEW name' / 'MACRO name'): views first, in reverse order of creation. */
+function dropStoredObjects(objects: string[]): string[] {
+  return [...objects.filter((o) => o.startsWith('VIEW ')), ...objects.filter((o) => o.startsWith('MACRO '))].reverse()
+    .map((o) => `DROP ${o.split(' ')[0]} IF EXISTS main.${o.split(' ')[1]}`);
+}
+
+/** The store_meta keys under which prepare() records what it keeps in the store. */
+const PREPARED_KEYS = ['reference_version', 'kpi_base_version', 'kpi_base_objects'];
+
 /**
  * What prepare() keeps in the store, made now on this connection if the store lacks it or holds
  * another version: the reference tables (ensureReference) and the base macros and views
@@ -246,6 +255,31 @@ export async function prepareStored(store: Store): Promise<void> {
   await ensureReference(store, {});
   await store.run(CALC_DDL); // the base views bind to calc's columns
   await ensureBase(store);
+}
+
+/** Whether the store holds nothing of what prepare() keeps (a new store, or one never computed from). */
+export async function storeUnprepared(store: Store): Promise<boolean> {
+  if (store.path === ':memory:') return false;
+  const n = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM store_meta WHERE key IN (${PREPARED_KEYS.map(lit).join(', ')})`).catch(() => undefined);
+  return n?.n === 0;
+}
+
+/**
+ * Take back what prepareStored made in a store that had none of it (storeUnprepared was true):
+ * its reference tables, base objects and store_meta keys, in one transaction. The store is then
+ * as it was before, table for table and key for key.
+ */
+export async function unprepareStored(store: Store): Promise<void> {
+  await store.transaction(async () => {
+    const listed = await store.one<{ value: string }>(`SELECT value FROM store_meta WHERE key = 'kpi_base_objects'`);
+    const drops = [
+      ...dropStoredObjects(JSON.parse(listed?.value ?? '[]') as string[]),
+      'DROP TABLE IF EXISTS main.ref_sectors_stored',
+      'DROP TABLE IF EXISTS main.ref_units_boundary_k_stored',
+      `DELETE FROM store_meta WHERE key IN (${PREPARED_KEYS.map(lit).join(', ')})`,
+    ];
+    await store.run(drops.join(';\n'));
+  });
 }
 
 /** Create `calc` for these points and make the base views usable (stored, or TEMP: see ensureBase). */

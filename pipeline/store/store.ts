@@ -142,24 +142,9 @@ export class Store {
     if (SQL_TIMING) sqlTiming(sql, performance.now() - t0);
   }
 
-  /** How deep in transaction() this connection is (0: none open). */
-  private txDepth = 0;
-
-  /**
-   * Run fn inside one transaction: all of it is stored, or none of it. Nested calls join the
-   * transaction already open on this connection: the outermost one commits or rolls back.
-   */
+  /** Run fn inside one transaction: all of it is stored, or none of it. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.txDepth > 0) {
-      this.txDepth++;
-      try {
-        return await fn();
-      } finally {
-        this.txDepth--;
-      }
-    }
     await this.run('BEGIN TRANSACTION');
-    this.txDepth = 1;
     try {
       const out = await fn();
       await this.run('COMMIT');
@@ -167,8 +152,6 @@ export class Store {
     } catch (err) {
       await this.run('ROLLBACK').catch(() => undefined);
       throw err;
-    } finally {
-      this.txDepth = 0;
     }
   }
 
