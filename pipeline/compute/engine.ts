@@ -95,6 +95,8 @@ export async function unitsParquetFresh(store: Store, parquet = UNITS_K_PARQUET,
  * does not re-read them; read-only and in-memory stores read the files into TEMP tables.
  */
 const referenceLoaded = new WeakSet<Store>();
+/** The reference tables kept in a writable store (made by ensureReference, taken back by unprepareStored). */
+const STORED_REF = { sectors: 'ref_sectors_stored', units: 'ref_units_boundary_k_stored' } as const;
 /** The unit-postcode file ref_units_grid was read from, per connection ('' = none). */
 const unitGridSource = new WeakMap<Store, string>();
 async function ensureReference(store: Store, opts: EngineOptions): Promise<void> {
@@ -113,15 +115,15 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
   let persisted = false;
   const version = referenceVersion([sectors, UNITS_CSV]);
   const stored = await store.one<{ value: string }>(`SELECT value FROM duckdb_tables() t, store_meta m
-    WHERE t.table_name = 'ref_units_boundary_k_stored' AND t.schema_name = 'main' AND NOT t.temporary AND m.key = 'reference_version'`).catch(() => undefined);
+    WHERE t.table_name = ${lit(STORED_REF.units)} AND t.schema_name = 'main' AND NOT t.temporary AND m.key = 'reference_version'`).catch(() => undefined);
   if (stored?.value === version) persisted = true;
   else if (store.path !== ':memory:') {
     try {
       await store.transaction(async () => {
-        await store.run(`CREATE OR REPLACE TABLE main.ref_sectors_stored AS ${readSectors}`);
+        await store.run(`CREATE OR REPLACE TABLE main.${STORED_REF.sectors} AS ${readSectors}`);
         // the Parquet file is sorted by key already (and read in order)
         const units = await readUnitsK();
-        await store.run(`CREATE OR REPLACE TABLE main.ref_units_boundary_k_stored AS ${units}${parquet ? '' : ' ORDER BY 1'}`);
+        await store.run(`CREATE OR REPLACE TABLE main.${STORED_REF.units} AS ${units}${parquet ? '' : ' ORDER BY 1'}`);
         await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('reference_version', ${lit(version)})`);
       });
       persisted = true;
@@ -130,8 +132,8 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
     }
   }
   if (persisted) {
-    await store.run(`CREATE OR REPLACE TEMP VIEW ref_sectors AS SELECT * FROM ref_sectors_stored`);
-    await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary_k AS SELECT * FROM ref_units_boundary_k_stored`);
+    await store.run(`CREATE OR REPLACE TEMP VIEW ref_sectors AS SELECT * FROM ${STORED_REF.sectors}`);
+    await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary_k AS SELECT * FROM ${STORED_REF.units}`);
   } else {
     await store.run(`CREATE OR REPLACE TEMP TABLE ref_sectors AS ${readSectors}`);
     await store.run(`CREATE OR REPLACE TEMP TABLE ref_units_boundary_k AS ${await readUnitsK()}`);
@@ -274,8 +276,7 @@ export async function unprepareStored(store: Store): Promise<void> {
     const listed = await store.one<{ value: string }>(`SELECT value FROM store_meta WHERE key = 'kpi_base_objects'`);
     const drops = [
       ...dropStoredObjects(JSON.parse(listed?.value ?? '[]') as string[]),
-      'DROP TABLE IF EXISTS main.ref_sectors_stored',
-      'DROP TABLE IF EXISTS main.ref_units_boundary_k_stored',
+      ...Object.values(STORED_REF).map((t) => `DROP TABLE IF EXISTS main.${t}`),
       `DELETE FROM store_meta WHERE key IN (${PREPARED_KEYS.map(lit).join(', ')})`,
     ];
     await store.run(drops.join(';\n'));
