@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumLaunchOptions } from '../pipeline/render/browser.js';
 import { CdpBrowser } from '../pipeline/render/cdp.js';
-import { PdfRenderer } from '../pipeline/render/pdf.js';
+import { cssString, pageBoxesCss, PdfRenderer } from '../pipeline/render/pdf.js';
 
 const TMP = join(import.meta.dirname, '.tmp', 'cdp-test');
 const skipTools = process.env.SKIP_PDF_TOOLS === '1';
@@ -84,6 +84,39 @@ describe('PdfRenderer over CDP', () => {
     expect(info).toMatch(/^Tagged:\s+yes$/m);
     expect(info).toMatch(/\(A4\)$/m);
     expect(text(join(TMP, 'b.pdf'))).toContain('Second report');
+  }, 60_000);
+
+  it('prints the header and footer as page-margin boxes, their text escaped, or as templates for a document without a head', async () => {
+    // a CSS string cannot end the string, nor the <style> it is put in
+    expect(cssString('a "b" \\ </style>\nz')).toBe('"a \\22 b\\22  \\5c  \\3c /style>\\a z"');
+    expect(pageBoxesCss({ ...opts, watermark: 'OFFICIAL-SENSITIVE' })).toContain('@top-right { content: "OFFICIAL-SENSITIVE"');
+    expect(pageBoxesCss(opts)).not.toContain('@top-right');
+    const tricky = { title: 'Report "Q2" \\ </style><p>INJECTED</p>', headerText: 'Testshire · 2026-27 Q1', watermark: 'OFFICIAL-SENSITIVE' };
+    const renderer = await PdfRenderer.launch();
+    const boxed = join(TMP, 'boxed.pdf');
+    const bare = join(TMP, 'bare.pdf');
+    try {
+      await renderer.render(page('<h1>Boxed</h1>' + '<p>text</p>'.repeat(120)), boxed, tricky);
+      await renderer.render('<p>No head at all</p>', bare, opts);
+    } finally {
+      await renderer.close();
+    }
+    if (skipTools) return;
+    const b = text(boxed);
+    expect(b).toContain('Boxed');
+    expect(b).toContain('Testshire · 2026-27 Q1');
+    expect(b).toContain('OFFICIAL-SENSITIVE');
+    expect(b).toContain('Report "Q2" \\ </style><p>INJECTED</p>'); // the title, as text, in the footer
+    const pages = Number(/Page 1 of (\d+)/.exec(b)?.[1]);
+    expect(pages).toBeGreaterThan(1);
+    expect(b).toContain(`Page ${pages} of ${pages}`);
+    expect(b.match(/INJECTED/g)).toHaveLength(pages); // once a page: in the footer only
+    expect(b.match(/Testshire · 2026-27 Q1/g)).toHaveLength(pages);
+    const n = text(bare);
+    expect(n).toContain('No head at all');
+    expect(n).toContain('Testshire · 2026-27 Q1');
+    expect(n).toContain('CDP test report');
+    expect(n).toMatch(/Page 1 of 1/);
   }, 60_000);
 
   it('rejects the pending print, not hangs, when Chromium is killed', async () => {

@@ -31,6 +31,34 @@ export function footerTemplate(opts: PdfOptions): string {
   return `<div style="${BOX}"><span>${esc(opts.title)}</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`;
 }
 
+/** A CSS string: quotes, backslashes, line breaks and "<" (which could end the <style>) escaped. */
+export const cssString = (s: string) => `"${s.replace(/[\\"<\n\r]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `)}"`;
+
+const FONT_CSS = 'font-family: Arial, Helvetica, sans-serif; font-size: 8pt;';
+const BOX_CSS = `${FONT_CSS} color: #0b0c0c;`;
+
+/**
+ * The same header and footer as headerTemplate and footerTemplate, as CSS page-margin boxes:
+ * laid out with the document, where Chromium lays a template out as a document of its own for
+ * every page (about 0.1 s of a 29-page report's print). Neither is tagged in the PDF.
+ */
+export function pageBoxesCss(opts: PdfOptions): string {
+  const mark = opts.watermark
+    ? ` @top-right { content: ${cssString(opts.watermark)}; ${FONT_CSS} color: #942514; font-weight: bold; border: 1px solid #942514; padding: 0.5mm 2mm; width: max-content; margin: 7mm 0 7mm auto; }`
+    : '';
+  return `@page { @top-left { content: ${cssString(opts.headerText)}; ${BOX_CSS} }${mark}` +
+    ` @bottom-left { content: ${cssString(opts.title)}; ${BOX_CSS} } @bottom-right { content: "Page " counter(page) " of " counter(pages); ${BOX_CSS} } }`;
+}
+
+/** The document with this CSS added at the end of its <head>; null when it has no </head>. */
+const withHeadCss = (html: string, css: string): string | null => {
+  const at = html.indexOf('</head>');
+  return at < 0 ? null : `${html.slice(0, at)}<style>${css}</style>${html.slice(at)}`;
+};
+
+/** The document as it is printed, with its header and footer (pageBoxesCss); null when it has no </head>. */
+export const withPageBoxes = (html: string, opts: PdfOptions): string | null => withHeadCss(html, pageBoxesCss(opts));
+
 /**
  * The page is only ever printed: hidden on screen (a style for screen media only, which print
  * ignores), it is laid out once, for print, instead of three times (on screen, again when its
@@ -38,8 +66,7 @@ export function footerTemplate(opts: PdfOptions): string {
  * has no </head> to put the style in.
  */
 export function hiddenOnScreen(html: string): string | null {
-  const at = html.indexOf('</head>');
-  return at < 0 ? null : `${html.slice(0, at)}<style media="screen">html { display: none !important; }</style>${html.slice(at)}`;
+  return withHeadCss(html, '@media screen { html { display: none !important; } }');
 }
 
 /**
@@ -154,7 +181,10 @@ export class PdfRenderer {
   }
 
   async render(html: string, outPath: string, opts: PdfOptions): Promise<void> {
-    const hidden = hiddenOnScreen(html);
+    // the header and footer as page-margin boxes (pageBoxesCss); a document with no <head> to
+    // put them in gets Chromium's header and footer templates instead
+    const boxed = withPageBoxes(html, opts);
+    const hidden = boxed === null ? null : hiddenOnScreen(boxed);
     let ready = false;
     if (hidden) {
       await this.open(hidden);
@@ -164,7 +194,7 @@ export class PdfRenderer {
       ready = (await this.evaluate(LOAD_FONTS).catch(() => false)) === true;
     }
     if (!ready) {
-      await this.open(html);
+      await this.open(boxed ?? html);
       await this.evaluate('document.fonts.ready.then(() => undefined)').catch(() => undefined);
     }
     const { stream } = await this.browser.send<{ stream: string }>(
@@ -172,9 +202,7 @@ export class PdfRenderer {
       {
         transferMode: 'ReturnAsStream',
         landscape: false,
-        displayHeaderFooter: true,
-        headerTemplate: headerTemplate(opts),
-        footerTemplate: footerTemplate(opts),
+        ...(boxed === null ? { displayHeaderFooter: true, headerTemplate: headerTemplate(opts), footerTemplate: footerTemplate(opts) } : { displayHeaderFooter: false }),
         printBackground: true,
         scale: 1,
         ...A4,
