@@ -33,7 +33,8 @@ function spillDir(): string {
 
 /** CP_SQL_TIMING=1: every statement's wall time on stderr (profiling). */
 const SQL_TIMING = process.env.CP_SQL_TIMING === '1';
-const sqlTiming = (sql: string, ms: number) => process.stderr.write(`sql ${ms.toFixed(1).padStart(8)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 110)}\n`);
+const sqlTiming = (sql: string, ms: number) =>
+  process.stderr.write(`sql ${ms.toFixed(1).padStart(8)} ms  @${(performance.now() - ms).toFixed(0).padStart(5)}  ${sql.replace(/\s+/g, ' ').slice(0, 110)}\n`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
