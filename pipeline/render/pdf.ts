@@ -56,8 +56,18 @@ const withHeadCss = (html: string, css: string): string | null => {
   return at < 0 ? null : `${html.slice(0, at)}<style>${css}</style>${html.slice(at)}`;
 };
 
-/** The document as it is printed, with its header and footer (pageBoxesCss); null when it has no </head>. */
-export const withPageBoxes = (html: string, opts: PdfOptions): string | null => withHeadCss(html, pageBoxesCss(opts));
+/**
+ * The document as it is printed, and the print options for its header and footer: the header
+ * and footer as page-margin boxes in its <head> (pageBoxesCss), or, for a document with no
+ * </head> to put them in, Chromium's templates. (Page.printToPDF and playwright's page.pdf name
+ * these options alike.)
+ */
+export function printable(html: string, opts: PdfOptions): { html: string; boxed: boolean; headerFooter: { displayHeaderFooter: boolean; headerTemplate?: string; footerTemplate?: string } } {
+  const boxed = withHeadCss(html, pageBoxesCss(opts));
+  return boxed === null
+    ? { html, boxed: false, headerFooter: { displayHeaderFooter: true, headerTemplate: headerTemplate(opts), footerTemplate: footerTemplate(opts) } }
+    : { html: boxed, boxed: true, headerFooter: { displayHeaderFooter: false } };
+}
 
 /**
  * The page is only ever printed: hidden on screen (a style for screen media only, which print
@@ -181,10 +191,8 @@ export class PdfRenderer {
   }
 
   async render(html: string, outPath: string, opts: PdfOptions): Promise<void> {
-    // the header and footer as page-margin boxes (pageBoxesCss); a document with no <head> to
-    // put them in gets Chromium's header and footer templates instead
-    const boxed = withPageBoxes(html, opts);
-    const hidden = boxed === null ? null : hiddenOnScreen(boxed);
+    const doc = printable(html, opts);
+    const hidden = doc.boxed ? hiddenOnScreen(doc.html) : null;
     let ready = false;
     if (hidden) {
       await this.open(hidden);
@@ -194,7 +202,7 @@ export class PdfRenderer {
       ready = (await this.evaluate(LOAD_FONTS).catch(() => false)) === true;
     }
     if (!ready) {
-      await this.open(boxed ?? html);
+      await this.open(doc.html);
       await this.evaluate('document.fonts.ready.then(() => undefined)').catch(() => undefined);
     }
     const { stream } = await this.browser.send<{ stream: string }>(
@@ -202,7 +210,7 @@ export class PdfRenderer {
       {
         transferMode: 'ReturnAsStream',
         landscape: false,
-        ...(boxed === null ? { displayHeaderFooter: true, headerTemplate: headerTemplate(opts), footerTemplate: footerTemplate(opts) } : { displayHeaderFooter: false }),
+        ...doc.headerFooter,
         printBackground: true,
         scale: 1,
         ...A4,

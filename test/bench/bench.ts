@@ -5,9 +5,9 @@
  * beside the previous run's figure (bench-results.json). The machine is shared and its speed
  * drifts by a fifth from one minute to the next, so the short measures are taken several times,
  * their cases in turn, and the median is the figure: the load and its floor 3 times
- * (--load-runs), one council end to end 5 times (--one-runs); every sample is in the note. Each measurement runs in its own
- * child process (this script with --phase X, or the built CLI) under /usr/bin/time -v when
- * available, so its peak memory (max RSS) is its own.
+ * (--load-runs), one council end to end 5 times (--one-runs); every sample is in the note.
+ * Each measurement runs in its own child process (this script with --phase X, or the built
+ * CLI) under /usr/bin/time -v when available, so its peak memory (max RSS) is its own.
  *
  * Phases:
  *   load        our ingest (stage + validate + store) of every LA of the pool into a fresh store
@@ -127,7 +127,7 @@ async function phase(name: string): Promise<unknown> {
     const { resolveLa } = await import('../../pipeline/compute/reference.js');
     const { computeRuns } = await import('../../pipeline/compute/kpis.js');
     const { renderReportHtml } = await import('../../pipeline/render/html.js');
-    const { PdfRenderer, headerTemplate, footerTemplate, withPageBoxes } = await import('../../pipeline/render/pdf.js');
+    const { PdfRenderer, printable } = await import('../../pipeline/render/pdf.js');
     const { launchChromium } = await import('../../pipeline/render/browser.js');
     const defs = loadMetrics();
     const n = Number(arg('--reports') ?? 5);
@@ -167,13 +167,12 @@ async function phase(name: string): Promise<unknown> {
     const floorLaunch = (performance.now() - t) / 1000;
     const floor: number[] = [];
     for (const [i, h] of htmls.entries()) {
-      // the same header and footer as ours: page-margin boxes (else Chromium's templates)
-      const boxed = withPageBoxes(h, opts(i));
+      // the document we print, with the same header and footer
+      const doc = printable(h, opts(i));
       t = performance.now();
-      await page.setContent(boxed ?? h);
+      await page.setContent(doc.html);
       const pdf = await page.pdf({
-        format: 'A4', printBackground: true, tagged: true, outline: true,
-        ...(boxed === null ? { displayHeaderFooter: true, headerTemplate: headerTemplate(opts(i)), footerTemplate: footerTemplate(opts(i)) } : { displayHeaderFooter: false }),
+        format: 'A4', printBackground: true, tagged: true, outline: true, ...doc.headerFooter,
         margin: { top: '20mm', bottom: '18mm', left: '15mm', right: '15mm' },
       });
       writeFileSync(join(out, `floor-${i}.pdf`), pdf);
