@@ -97,6 +97,8 @@ export async function unitsParquetFresh(store: Store, parquet = UNITS_K_PARQUET,
 const referenceLoaded = new WeakSet<Store>();
 /** The reference tables kept in a writable store (made by ensureReference, taken back by unprepareStored). */
 const STORED_REF = { sectors: 'ref_sectors_stored', units: 'ref_units_boundary_k_stored' } as const;
+/** The store_meta keys under which prepare() records what it keeps in the store. */
+const META = { reference: 'reference_version', baseVersion: 'kpi_base_version', baseObjects: 'kpi_base_objects' } as const;
 /** The unit-postcode file ref_units_grid was read from, per connection ('' = none). */
 const unitGridSource = new WeakMap<Store, string>();
 async function ensureReference(store: Store, opts: EngineOptions): Promise<void> {
@@ -115,7 +117,7 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
   let persisted = false;
   const version = referenceVersion([sectors, UNITS_CSV]);
   const stored = await store.one<{ value: string }>(`SELECT value FROM duckdb_tables() t, store_meta m
-    WHERE t.table_name = ${lit(STORED_REF.units)} AND t.schema_name = 'main' AND NOT t.temporary AND m.key = 'reference_version'`).catch(() => undefined);
+    WHERE t.table_name = ${lit(STORED_REF.units)} AND t.schema_name = 'main' AND NOT t.temporary AND m.key = ${lit(META.reference)}`).catch(() => undefined);
   if (stored?.value === version) persisted = true;
   else if (store.path !== ':memory:') {
     try {
@@ -124,7 +126,7 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
         // the Parquet file is sorted by key already (and read in order)
         const units = await readUnitsK();
         await store.run(`CREATE OR REPLACE TABLE main.${STORED_REF.units} AS ${units}${parquet ? '' : ' ORDER BY 1'}`);
-        await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('reference_version', ${lit(version)})`);
+        await store.run(`INSERT OR REPLACE INTO store_meta VALUES (${lit(META.reference)}, ${lit(version)})`);
       });
       persisted = true;
     } catch {
@@ -210,18 +212,18 @@ async function ensureBase(store: Store): Promise<void> {
   };
   const temp = () => runAs(base.stmts);
   if (store.path === ':memory:') return temp();
-  const meta = await store.all<{ key: string; value: string }>(`SELECT key, value FROM store_meta WHERE key IN ('schema_version', 'kpi_base_version', 'kpi_base_objects')`).catch(() => []);
+  const meta = await store.all<{ key: string; value: string }>(`SELECT key, value FROM store_meta WHERE key IN ('schema_version', ${lit(META.baseVersion)}, ${lit(META.baseObjects)})`).catch(() => []);
   const get = (k: string) => meta.find((m) => m.key === k)?.value;
   const version = `${base.version}:${get('schema_version') ?? '?'}`;
-  if (get('kpi_base_version') !== version) {
+  if (get(META.baseVersion) !== version) {
     try {
       await store.transaction(async () => {
         // objects of an earlier version that this one no longer has
         const names = new Set(base.objects.map((o) => (o ? `${o.kind} ${o.name}` : '')));
-        const old = (JSON.parse(get('kpi_base_objects') ?? '[]') as string[]).filter((o) => !names.has(o));
+        const old = (JSON.parse(get(META.baseObjects) ?? '[]') as string[]).filter((o) => !names.has(o));
         await runAs(dropStoredObjects(old));
         await runAs(base.stmts.map((s, i) => (base.objects[i] ? s.replace(/^(CREATE\s+OR\s+REPLACE\s+)TEMP\s+/i, '$1') : s)));
-        await store.run(`INSERT OR REPLACE INTO store_meta VALUES ('kpi_base_version', ${lit(version)}), ('kpi_base_objects', ${lit(JSON.stringify(base.objects.filter((o) => o).map((o) => `${o!.kind} ${o!.name}`)))})`);
+        await store.run(`INSERT OR REPLACE INTO store_meta VALUES (${lit(META.baseVersion)}, ${lit(version)}), (${lit(META.baseObjects)}, ${lit(JSON.stringify(base.objects.filter((o) => o).map((o) => `${o!.kind} ${o!.name}`)))})`);
       });
     } catch {
       return temp(); // a read-only store (or one written by another version): this connection's own copies
@@ -241,8 +243,7 @@ function dropStoredObjects(objects: string[]): string[] {
     .map((o) => `DROP ${o.split(' ')[0]} IF EXISTS main.${o.split(' ')[1]}`);
 }
 
-/** The store_meta keys under which prepare() records what it keeps in the store. */
-const PREPARED_KEYS = ['reference_version', 'kpi_base_version', 'kpi_base_objects'];
+const PREPARED_KEYS = Object.values(META);
 
 /**
  * What prepare() keeps in the store, made now on this connection if the store lacks it or holds
@@ -273,7 +274,7 @@ export async function storeUnprepared(store: Store): Promise<boolean> {
  */
 export async function unprepareStored(store: Store): Promise<void> {
   await store.transaction(async () => {
-    const listed = await store.one<{ value: string }>(`SELECT value FROM store_meta WHERE key = 'kpi_base_objects'`);
+    const listed = await store.one<{ value: string }>(`SELECT value FROM store_meta WHERE key = ${lit(META.baseObjects)}`);
     const drops = [
       ...dropStoredObjects(JSON.parse(listed?.value ?? '[]') as string[]),
       ...Object.values(STORED_REF).map((t) => `DROP TABLE IF EXISTS main.${t}`),

@@ -62,11 +62,11 @@ const withHeadCss = (html: string, css: string): string | null => {
  * </head> to put them in, Chromium's templates. (Page.printToPDF and playwright's page.pdf name
  * these options alike.)
  */
-export function printable(html: string, opts: PdfOptions): { html: string; boxed: boolean; headerFooter: { displayHeaderFooter: boolean; headerTemplate?: string; footerTemplate?: string } } {
+export function printable(html: string, opts: PdfOptions): { html: string; headerFooter: { displayHeaderFooter: boolean; headerTemplate?: string; footerTemplate?: string } } {
   const boxed = withHeadCss(html, pageBoxesCss(opts));
   return boxed === null
-    ? { html, boxed: false, headerFooter: { displayHeaderFooter: true, headerTemplate: headerTemplate(opts), footerTemplate: footerTemplate(opts) } }
-    : { html: boxed, boxed: true, headerFooter: { displayHeaderFooter: false } };
+    ? { html, headerFooter: { displayHeaderFooter: true, headerTemplate: headerTemplate(opts), footerTemplate: footerTemplate(opts) } }
+    : { html: boxed, headerFooter: { displayHeaderFooter: false } };
 }
 
 /**
@@ -192,7 +192,7 @@ export class PdfRenderer {
 
   async render(html: string, outPath: string, opts: PdfOptions): Promise<void> {
     const doc = printable(html, opts);
-    const hidden = doc.boxed ? hiddenOnScreen(doc.html) : null;
+    const hidden = hiddenOnScreen(doc.html); // null, as printable's boxes, for a document with no </head>
     let ready = false;
     if (hidden) {
       await this.open(hidden);
