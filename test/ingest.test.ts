@@ -253,6 +253,20 @@ describe('files and structure', () => {
     expect(ps.filter((p) => p.file === 'episodes.csv' && p.line !== 1)).toEqual([]);
   });
 
+  it('recognises a header row longer than the first read (8 KB), quoted line breaks in it included', async () => {
+    // the extra column's name holds a quoted line break and ~9,000 characters, so the header row
+    // ends past the first 8 KB read; the header is found whole, and the file is loaded
+    const long = `"notes\n${'x'.repeat(9000)}"`;
+    const [head, ...rows] = EPISODES.trim().split('\n');
+    const eps = [`${head},${long}`, ...rows.map((r) => `${r},`)].join('\n') + '\n';
+    const res = await loadExtract(store, extract({ ...BASE, 'episodes.csv': eps }), opts);
+    expect(errors(res.problems)).toEqual([]);
+    expect(res.files.find((f) => f.path === 'episodes.csv')).toMatchObject({ table: 'episodes', rows: 4 });
+    expect(only(res.problems, 'extra-column')).toEqual([expect.objectContaining({ file: 'episodes.csv', line: 1, column: `NOTES\n${'X'.repeat(9000)}` })]);
+    // episodes' rows start on line 3 (the header row takes two lines)
+    expect(await store.all(`SELECT min(src_line)::INT AS lo FROM main.episodes WHERE la = '${LA}' AND as_at = DATE '${AS_AT}'`)).toEqual([{ lo: 3 }]);
+  });
+
   it('reports an empty file, a header-only required table (error) and optional table (warning)', async () => {
     const ps = await file(extract({ ...BASE, 'oc3.csv': 'CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\r\n', 'pep.csv': 'CHILD,PEP_DATE,PEP_STATUS\n', 'blank.csv': '' }));
     expect(only(ps, 'empty-file')).toEqual([expect.objectContaining({ severity: 'error', file: 'blank.csv' })]);

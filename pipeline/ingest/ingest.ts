@@ -293,7 +293,7 @@ async function scan(ext: Ext, cand: Candidate, file: ExtractFile, quick = true):
  */
 export async function stageExtracts(store: Store, specs: ExtractSpec[], opts: { onProgress?: (msg: string) => void } = {}): Promise<IngestResult[]> {
   const prepared = await prepareBatch(specs);
-  return smallOnOneThread(store, prepared.bytes, () => stagePrepared(store, prepared, opts));
+  return smallOnOneThread(store, prepared.bytes, async () => (await stagePrepared(store, prepared, opts)).results);
 }
 
 interface Prepared {
@@ -343,7 +343,16 @@ async function prepareBatch(specs: ExtractSpec[]): Promise<Prepared> {
   return { exts, items, bytes };
 }
 
-async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opts: { onProgress?: (msg: string) => void }): Promise<IngestResult[]> {
+/**
+ * A staged batch: which extracts may be stored (no error), known as soon as the checks are done, and
+ * the results with every problem, which come while the batch is stored.
+ */
+interface Staged {
+  ok: boolean[];
+  results: Promise<IngestResult[]>;
+}
+
+async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opts: { onProgress?: (msg: string) => void }): Promise<Staged> {
   const progress = opts.onProgress ?? (() => undefined);
   const small = bytes < smallBatchBytes();
   await dropStaged(store);
@@ -413,31 +422,48 @@ async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opt
     }
   }
 
-  // 3. Collect the row problems (capped per rule per file)
+  // 3. The row problems (capped per rule per file). Which extracts have an error is known from a
+  // small query; the rows come to JS afterwards, a chunk at a time, so that the batch can be stored
+  // while they are converted (at national size a batch lists ~90,000 problems, warnings mostly)
   const fileOf = new Map<string, string>();
   for (const ext of exts) for (const [tb, cand] of ext.byTable) fileOf.set(`${ext.i}|${tb}`, cand.path);
-  // by column: at national size a batch lists some 100,000 problems (warnings, mostly)
-  const c = await store.columns<{ rule: string; severity: string; ext: number; tbl: string; line: number | null; col: string | null; child: string | null; value: string | null; message: string; total: number; rn: number }>(`
-    SELECT rule, severity, ext, tbl, line::DOUBLE AS line, col, child, value, message, total::INT AS total, rn::INT AS rn FROM (
+  await store.run(`CREATE OR REPLACE TEMP TABLE stg_problem_list AS
+    SELECT dense_rank() OVER (ORDER BY rule, severity, tbl, message)::INT AS kind, rule, severity, tbl, message, ext, line::DOUBLE AS line, col, child, value,
+      total::INT AS total, rn::INT AS rn FROM (
       SELECT *, row_number() OVER (PARTITION BY ext, tbl, rule ORDER BY line, col) AS rn, count(*) OVER (PARTITION BY ext, tbl, rule) AS total
       FROM stg_problems)
-    WHERE rn <= ${MAX_ROWS_PER_RULE} OR rn = total
-    ORDER BY ext, tbl, line, rule`);
-  for (let k = 0; k < c.rule.length; k++) {
-    const ext = exts[c.ext[k]!]!;
-    const file = fileOf.get(`${c.ext[k]}|${c.tbl[k]}`) ?? null;
-    const rule = c.rule[k]!, severity = c.severity[k] as Problem['severity'];
-    if (c.rn[k]! > MAX_ROWS_PER_RULE) {
-      ext.problems.push(problem({ rule, severity, file,
-        message: `${c.total[k]} rows in all have this problem (${rule}); only the first ${MAX_ROWS_PER_RULE} are listed. Fix those, then validate again.` }));
-      continue;
+    WHERE rn <= ${MAX_ROWS_PER_RULE} OR rn = total`);
+  // the kinds of problem (rule, severity, table, message: a few, repeated on thousands of rows)
+  const kinds = await store.all<{ kind: number; rule: string; severity: Problem['severity']; tbl: string; message: string; exts: number[] | null }>(`
+    SELECT kind, any_value(rule) AS rule, any_value(severity) AS severity, any_value(tbl) AS tbl, any_value(message) AS message,
+      CASE WHEN any_value(severity) = 'error' THEN list(DISTINCT ext) END AS exts
+    FROM stg_problem_list GROUP BY kind`);
+  const kindOf = new Map(kinds.map((k) => [k.kind, k]));
+  const errorExts = new Set(kinds.flatMap((k) => k.exts ?? []));
+  const ok = exts.map((e) => !errorExts.has(e.i) && !e.problems.some((p) => p.severity === 'error'));
+  const rows = await store.conn.run(`SELECT kind, ext, line, col, child, value, total, rn FROM stg_problem_list ORDER BY ext, tbl, line, rule`);
+  await store.run('DROP TABLE IF EXISTS temp.stg_problems; DROP TABLE IF EXISTS temp.stg_problem_list');
+  const collect = async (): Promise<IngestResult[]> => {
+    for (let i = 0; i < rows.chunkCount; i++) {
+      if (i > 0) await new Promise((r) => setImmediate(r)); // let the store's statements go on
+      const [kind, ext, line, col, child, value, total, rn] = rows.getChunk(i).getColumns() as [number[], number[], (number | null)[], (string | null)[], (string | null)[], (string | null)[], number[], number[]];
+      for (let k = 0; k < kind.length; k++) {
+        const kd = kindOf.get(kind[k]!)!;
+        const e = exts[ext[k]!]!;
+        const file = fileOf.get(`${ext[k]}|${kd.tbl}`) ?? null;
+        if (rn[k]! > MAX_ROWS_PER_RULE) {
+          e.problems.push(problem({ rule: kd.rule, severity: kd.severity, file,
+            message: `${total[k]} rows in all have this problem (${kd.rule}); only the first ${MAX_ROWS_PER_RULE} are listed. Fix those, then validate again.` }));
+          continue;
+        }
+        e.problems.push(problem({ rule: kd.rule, severity: kd.severity, file, line: line[k] ?? null, column: col[k] ?? null, child: child[k] ?? null, value: value[k] ?? null, message: kd.message }));
+      }
     }
-    const line = c.line[k];
-    ext.problems.push(problem({ rule, severity, file, line: line === null || line === undefined ? null : Number(line),
-      column: c.col[k] ?? null, child: c.child[k] ?? null, value: c.value[k] ?? null, message: c.message[k]! }));
-  }
-  await store.run('DROP TABLE IF EXISTS temp.stg_problems');
-  return exts.map((e) => ({ problems: sortProblems(e.problems), files: e.files, rowCounts: e.rowCounts }));
+    return exts.map((e) => ({ problems: sortProblems(e.problems), files: e.files, rowCounts: e.rowCounts }));
+  };
+  const results = collect();
+  results.catch(() => undefined); // reported when awaited
+  return { ok, results };
 }
 
 /** Recognise, stage and validate one extract folder (a batch of one). */
@@ -725,11 +751,11 @@ export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { o
       // this connection's previous batch (N-2) is stored before it stages again
       if (bi >= 2) await stored[bi - 2];
       opts.onProgress?.(`batch ${bi + 1}/${all.length}: ${batch.length} extract(s)`);
-      const res = await stagePrepared(conn, await nextPrepared(bi), opts);
+      const staged = await stagePrepared(conn, await nextPrepared(bi), opts);
       const prev = stored[bi - 1];
       const p = (async () => {
         if (prev) await prev;
-        return storeStaged(conn, batch, res, opts, `batch ${bi + 1}/${all.length}: `);
+        return storeStaged(conn, batch, staged, opts, `batch ${bi + 1}/${all.length}: `);
       })();
       p.catch(() => undefined); // reported when awaited
       stored.push(p);
@@ -746,9 +772,13 @@ export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { o
   }
 }
 
-/** Store every staged extract of a batch without an error in one transaction, then drop the staging. */
-async function storeStaged(store: Store, batch: ExtractSpec[], res: IngestResult[], opts: { onProgress?: (msg: string) => void }, label = ''): Promise<{ res: IngestResult[]; ok: boolean[] }> {
-  const ok = res.map((r) => !r.problems.some((p) => p.severity === 'error'));
+/**
+ * Store every staged extract of a batch without an error in one transaction, then drop the staging.
+ * The snapshots' rows (with their count of warnings) are written last, once the problems are in.
+ */
+async function storeStaged(store: Store, batch: ExtractSpec[], staged: Staged, opts: { onProgress?: (msg: string) => void }, label = ''): Promise<{ res: IngestResult[]; ok: boolean[] }> {
+  const { ok } = staged;
+  let res: IngestResult[] | null = null;
   const okIdx = ok.flatMap((v, i) => (v ? [i] : []));
   if (okIdx.length) {
     opts.onProgress?.(label + (okIdx.length === 1 ? 'storing the snapshot' : `storing ${okIdx.length} snapshots`));
@@ -764,8 +794,9 @@ async function storeStaged(store: Store, batch: ExtractSpec[], res: IngestResult
           FROM temp.${q(`stg_${t.table}`)} s JOIN stg_load l ON l.ext = s.ext`);
       }
       await store.run(`DELETE FROM main.snapshots USING stg_load l WHERE snapshots.la = l.la AND snapshots.as_at = l.as_at`);
+      const all = (res = await staged.results);
       const values = okIdx.map((i) => {
-        const r = res[i]!;
+        const r = all[i]!;
         const spec = batch[i]!;
         const warnings = r.problems.length;
         const filesJson = JSON.stringify(r.files.map((f) => ({ path: f.path, table: f.table, bytes: f.bytes, sha256: f.sha256, rows: f.rows })));
@@ -775,7 +806,7 @@ async function storeStaged(store: Store, batch: ExtractSpec[], res: IngestResult
     });
   }
   await dropStaged(store);
-  return { res, ok };
+  return { res: res ?? (await staged.results), ok };
 }
 
 /**

@@ -34,13 +34,36 @@ export interface HeaderInfo {
   encoding: EncodingProblem | null;
 }
 
-/** Read the header row from the first bytes of a file (small read). */
+/** Where the first record of b ends: its first line break outside quotes, or a NUL byte (-1: neither). */
+function firstRecordEnd(b: Buffer): number {
+  let inQ = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c === 0) return i;
+    if (c === 0x22) inQ = !inQ;
+    else if (!inQ && (c === 0x0a || c === 0x0d)) return i;
+  }
+  return -1;
+}
+
+const HEADER_PROBE = 8 * 1024;
+const HEADER_MAX = 256 * 1024;
+
+/**
+ * Read the header row from the first bytes of a file: 8 KB, or 256 KB when the first 8 KB hold
+ * no line break (a batch recognises every file of every extract: at national size, reading
+ * 256 KB of each of ~1,000 files took half a second).
+ */
 export async function readHeader(path: string): Promise<HeaderInfo> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(256 * 1024);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const b = buf.subarray(0, bytesRead);
+    const readStart = async (n: number) => {
+      const buf = Buffer.allocUnsafe(n);
+      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      return buf.subarray(0, bytesRead);
+    };
+    let b = await readStart(HEADER_PROBE);
+    if (b.length === HEADER_PROBE && firstRecordEnd(b) < 0) b = await readStart(HEADER_MAX);
     const info: HeaderInfo = { fields: [], emptyFirstLine: false, bom: false, encoding: null };
     if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) {
       info.encoding = { kind: 'utf16', line: null };
@@ -56,20 +79,12 @@ export async function readHeader(path: string): Promise<HeaderInfo> {
       start = 3;
     }
     // The header record: up to the first line break outside quotes.
-    let inQ = false;
-    let end = b.length;
-    for (let i = start; i < b.length; i++) {
-      const c = b[i]!;
-      if (c === 0) {
-        info.encoding = { kind: 'nul', line: 1 };
-        return info;
-      }
-      if (c === 0x22) inQ = !inQ;
-      else if (!inQ && (c === 0x0a || c === 0x0d)) {
-        end = i;
-        break;
-      }
+    const e = firstRecordEnd(b.subarray(start));
+    if (e >= 0 && b[start + e] === 0) {
+      info.encoding = { kind: 'nul', line: 1 };
+      return info;
     }
+    const end = e < 0 ? b.length : start + e;
     const text = b.subarray(start, end).toString('utf8');
     if (text.length === 0) {
       info.emptyFirstLine = true;
