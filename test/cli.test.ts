@@ -6,8 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, copySample, hashTree, SAMPLES, storeFingerprint, tempDir } from './helpers/cli.js';
+import { cli, copySample, hashTree, ROOT, SAMPLES, storeFingerprint, tempDir } from './helpers/cli.js';
+import { shortRunFlags } from '../pipeline/cli/short-run.js';
 
 const R = '2026-09-30';
 const ANSI = /\x1b\[/;
@@ -217,5 +219,30 @@ describe('corporate-parenting CLI', () => {
     expect(failedReport.error.message).not.toContain(child); // the check never prints the values
     for (const la of las.slice(1)) expect(readdirSync(join(out2, la, R)).some((f) => f.endsWith('.html'))).toBe(true);
     expect(existsSync(join(out2, bad, R)) ? readdirSync(join(out2, bad, R)).some((f) => f.endsWith('.html')) : false).toBe(false);
+  });
+});
+
+describe('V8 for a short run', () => {
+  it('a one-council command runs without TurboFan; a pool run and CP_V8_OPT=1 keep it', () => {
+    expect(shortRunFlags({ la: 'E09000015' }, {})).toEqual(['--no-opt']);
+    expect(shortRunFlags({}, {})).toEqual(['--no-opt']);
+    expect(shortRunFlags({ la: 'ALL' }, {})).toEqual([]);
+    expect(shortRunFlags({ la: 'E09000015' }, { CP_V8_OPT: '1' })).toEqual([]);
+  });
+
+  it('the flag set at run time stops V8 optimising (this Node still honours it)', () => {
+    // a function V8 is told to optimise: TurboFan's bit (64) of its status, with and without the flag
+    const status = (tune: boolean) => {
+      const script = `const m = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'pipeline', 'cli', 'short-run.js')).href)});
+        ${tune ? "m.tuneForShortRun({ la: 'E09000015' });" : ''}
+        function f(x) { return x * 2 + 1; }
+        %PrepareFunctionForOptimization(f); f(1); f(2); %OptimizeFunctionOnNextCall(f); f(3);
+        console.log(%GetOptimizationStatus(f));`;
+      const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return Number(r.stdout.trim());
+    };
+    expect(status(false) & 64).toBe(64);
+    expect(status(true) & 64).toBe(0);
   });
 });

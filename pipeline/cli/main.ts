@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { asCliError, CliError, ExitCode } from '../core/errors.js';
 import { Output } from '../core/output.js';
 import type { GlobalOpts } from './common.js';
+import { tuneForShortRun } from './short-run.js';
 
 export interface CommandResult {
   exitCode?: number;
@@ -24,10 +25,11 @@ type Handler<O> = (opts: O, out: Output) => Promise<CommandResult>;
  * pay for the renderer (vega, Handlebars, Chromium), and a broken module is an internal
  * error (exit 3) of the commands that need it, not of every command.
  */
-function wrap<O extends GlobalOpts>(loadHandler: () => Promise<Handler<O>>) {
+function wrap<O extends GlobalOpts & { la?: string }>(loadHandler: () => Promise<Handler<O>>) {
   return async (opts: O) => {
     const out = new Output({ json: opts.json, quiet: opts.quiet });
     try {
+      tuneForShortRun(opts);
       const handler = await loadHandler();
       const res = await handler(opts, out);
       out.result(res.data, res.human);
