@@ -3,7 +3,7 @@
  * background threads, so that they run faster for the rest of the process. One council's command
  * lasts a few seconds, in which that work does not pay back: on 2 cores it competes with DuckDB
  * and Chromium. Measured, one council end to end (`run`, HTML and PDF), 8 runs each in turn:
- * the largest council 5.50 → 5.24 s (CPU 8.55 → 7.79 s), the median council 4.38 → 4.19 s
+ * the largest council 5.39 → 5.09 s (CPU 8.57 → 7.52 s), the median council 4.38 → 4.19 s
  * (CPU 6.77 → 6.08 s). A pool (`run --la all`) keeps it: its JavaScript (the byte pass over
  * hundreds of MB, the charts of 153 reports) runs for minutes, and gains from it.
  * CP_V8_OPT=1 keeps it on for every command.

@@ -778,7 +778,6 @@ export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { o
  */
 async function storeStaged(store: Store, batch: ExtractSpec[], staged: Staged, opts: { onProgress?: (msg: string) => void }, label = ''): Promise<{ res: IngestResult[]; ok: boolean[] }> {
   const { ok } = staged;
-  let res: IngestResult[] | null = null;
   const okIdx = ok.flatMap((v, i) => (v ? [i] : []));
   if (okIdx.length) {
     opts.onProgress?.(label + (okIdx.length === 1 ? 'storing the snapshot' : `storing ${okIdx.length} snapshots`));
@@ -794,9 +793,9 @@ async function storeStaged(store: Store, batch: ExtractSpec[], staged: Staged, o
           FROM temp.${q(`stg_${t.table}`)} s JOIN stg_load l ON l.ext = s.ext`);
       }
       await store.run(`DELETE FROM main.snapshots USING stg_load l WHERE snapshots.la = l.la AND snapshots.as_at = l.as_at`);
-      const all = (res = await staged.results);
+      const res = await staged.results;
       const values = okIdx.map((i) => {
-        const r = all[i]!;
+        const r = res[i]!;
         const spec = batch[i]!;
         const warnings = r.problems.length;
         const filesJson = JSON.stringify(r.files.map((f) => ({ path: f.path, table: f.table, bytes: f.bytes, sha256: f.sha256, rows: f.rows })));
@@ -806,7 +805,7 @@ async function storeStaged(store: Store, batch: ExtractSpec[], staged: Staged, o
     });
   }
   await dropStaged(store);
-  return { res: res ?? (await staged.results), ok };
+  return { res: await staged.results, ok };
 }
 
 /**
