@@ -4,12 +4,12 @@
  * identical files from identical runs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, copySample, hashTree, ROOT, SAMPLES, storeFingerprint, tempDir } from './helpers/cli.js';
-import { shortRunFlags } from '../pipeline/cli/short-run.js';
+import { SHORT_RUN_BYTES, shortRunFlags } from '../pipeline/cli/short-run.js';
 
 const R = '2026-09-30';
 const ANSI = /\x1b\[/;
@@ -223,11 +223,19 @@ describe('corporate-parenting CLI', () => {
 });
 
 describe('V8 for a short run', () => {
-  it('a one-council command runs without TurboFan; a pool run and CP_V8_OPT=1 keep it', () => {
+  it('a one-council command runs without TurboFan; a pool run, a large extract and CP_V8_OPT=1 keep it', () => {
     expect(shortRunFlags({ la: 'E09000015' }, {})).toEqual(['--no-opt']);
     expect(shortRunFlags({}, {})).toEqual(['--no-opt']);
     expect(shortRunFlags({ la: 'ALL' }, {})).toEqual([]);
     expect(shortRunFlags({ la: 'E09000015' }, { CP_V8_OPT: '1' })).toEqual([]);
+    // the extract folder's size decides: a council's few MB, or a file as large as the limit
+    const small = copySample('2026-09-30');
+    expect(shortRunFlags({ la: 'E09000015', data: small }, {})).toEqual(['--no-opt']);
+    const large = tempDir('large-');
+    writeFileSync(join(large, 'episodes.csv'), '');
+    truncateSync(join(large, 'episodes.csv'), SHORT_RUN_BYTES);
+    expect(shortRunFlags({ la: 'E09000015', data: large }, {})).toEqual([]);
+    expect(shortRunFlags({ la: 'E09000015', data: join(large, 'missing') }, {})).toEqual(['--no-opt']);
   });
 
   it('the flag set at run time stops V8 optimising (this Node still honours it)', () => {

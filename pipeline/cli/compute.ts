@@ -28,7 +28,8 @@ export async function computeFor(out: Output, store: Store, defs: MetricDef[], l
  * transaction until the load is judged: measured, that commit cost ~0.8 s after the load, since
  * rows written while the load has DuckDB on one thread are written at the commit.) A store with
  * another version of it is brought up to date by the KPIs' own prepare(), after a load. Await it
- * before the KPIs and before the store closes. It never rejects: should it fail, prepare() makes what is missing.
+ * before the KPIs and before the store closes. It never rejects: should it fail, prepare() makes
+ * what is missing.
  */
 export function prepareStoredAhead(store: Store, loaded: Promise<boolean>): Promise<void> {
   return (async () => {

@@ -25,7 +25,7 @@ type Handler<O> = (opts: O, out: Output) => Promise<CommandResult>;
  * pay for the renderer (vega, Handlebars, Chromium), and a broken module is an internal
  * error (exit 3) of the commands that need it, not of every command.
  */
-function wrap<O extends GlobalOpts & { la?: string }>(loadHandler: () => Promise<Handler<O>>) {
+function wrap<O extends GlobalOpts & { la?: string; data?: string }>(loadHandler: () => Promise<Handler<O>>) {
   return async (opts: O) => {
     const out = new Output({ json: opts.json, quiet: opts.quiet });
     try {

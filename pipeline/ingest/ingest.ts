@@ -14,6 +14,7 @@ import { listValue, LIST, INTEGER } from '../store/duckdb.js';
 import type { Store } from '../store/store.js';
 import { lit } from '../store/store.js';
 import { nowDate, type IsoDate } from '../core/dates.js';
+import { folderBytes } from '../core/paths.js';
 import { TABLES, sqlType, type TableDef } from './contract.js';
 import { problem, sortProblems, type Problem } from './problems.js';
 import { readHeader, scanFile, type EncodingProblem, type ScanResult, type StructureProblem } from './scan.js';
@@ -696,12 +697,7 @@ function batches(specs: ExtractSpec[]): ExtractSpec[][] {
   let cur: ExtractSpec[] = [];
   let bytes = 0;
   for (const s of specs) {
-    let b = 0;
-    try {
-      for (const f of readdirSync(s.dir)) b += statSync(join(s.dir, f)).size;
-    } catch {
-      /* a missing folder is reported by stageExtracts */
-    }
+    const b = folderBytes(s.dir); // a missing folder is reported by stageExtracts
     if (cur.length && bytes + b > limit) {
       out.push(cur);
       cur = [];

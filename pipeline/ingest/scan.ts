@@ -63,7 +63,12 @@ export async function readHeader(path: string): Promise<HeaderInfo> {
       return buf.subarray(0, bytesRead);
     };
     let b = await readStart(HEADER_PROBE);
-    if (b.length === HEADER_PROBE && firstRecordEnd(b) < 0) b = await readStart(HEADER_MAX);
+    // where the header record ends (a BOM's bytes are neither quotes, line breaks nor NUL)
+    let e = firstRecordEnd(b);
+    if (e < 0 && b.length === HEADER_PROBE) {
+      b = await readStart(HEADER_MAX);
+      e = firstRecordEnd(b);
+    }
     const info: HeaderInfo = { fields: [], emptyFirstLine: false, bom: false, encoding: null };
     if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) {
       info.encoding = { kind: 'utf16', line: null };
@@ -79,12 +84,11 @@ export async function readHeader(path: string): Promise<HeaderInfo> {
       start = 3;
     }
     // The header record: up to the first line break outside quotes.
-    const e = firstRecordEnd(b.subarray(start));
-    if (e >= 0 && b[start + e] === 0) {
+    if (e >= 0 && b[e] === 0) {
       info.encoding = { kind: 'nul', line: 1 };
       return info;
     }
-    const end = e < 0 ? b.length : start + e;
+    const end = e < 0 ? b.length : e;
     const text = b.subarray(start, end).toString('utf8');
     if (text.length === 0) {
       info.emptyFirstLine = true;
