@@ -123,10 +123,38 @@ describe('staging a pool in one batch', () => {
   });
 });
 
+describe('a large batch, stored table by table while it is staged', () => {
+  it('rolls back when the checks find an error late: the earlier snapshot of that council stays, the others are stored', async () => {
+    const ref = await Store.memory();
+    const spec = await Store.memory();
+    try {
+      const earlier = { la: specs[4]!.la, asAt: specs[4]!.asAt }; // the council whose new extract has errors
+      for (const s of [ref, spec]) expect((await loadExtract(s, specs[0]!.dir, earlier)).loaded).toBe(true);
+      const expected = await loadExtracts(ref, specs); // one small batch: stored once the checks are done
+      const progress: string[] = [];
+      // every batch "large": the store begins with the first table, guessing all 7 extracts clean
+      const got = await withEnv('CP_INGEST_SMALL_BYTES', '0', () => loadExtracts(spec, specs, { onProgress: (m) => progress.push(m) }));
+      expect(progress.filter((m) => /storing|errors/.test(m))).toEqual([
+        'storing 7 snapshots', 'the checks found errors in 2 of those extracts: storing the other 5 again', 'storing 5 snapshots']);
+      expect(got).toEqual(expected);
+      expect(got.map((r) => r.loaded)).toEqual([true, true, true, false, false, true, true]);
+      const stored = await contents(spec);
+      expect(stored).toEqual(await contents(ref));
+      // the council with errors keeps its earlier snapshot (the rollback undid the delete of its rows)
+      expect((stored.snapshots as { la: string; source: string }[]).find((r) => r.la === earlier.la)!.source).toBe(specs[0]!.dir);
+      expect((stored.episodes as { la: string }[]).filter((r) => r.la === earlier.la).length).toBe(lines(specs[0]!.dir, 'episodes.csv').length - 1);
+      expect(await spec.all(`SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'stg%'`)).toEqual([]);
+    } finally {
+      ref.close();
+      spec.close();
+    }
+  });
+});
+
 /** Run fn with batches of at most `bytes` (1: every extract is a batch of its own). */
 const withBatchBytes = <T>(bytes: number, fn: () => Promise<T>) => withEnv('CP_INGEST_BATCH_BYTES', String(bytes), fn);
 
-describe('a pool in several batches (staged on one connection while the previous batch is stored on another)', () => {
+describe('a pool in several batches (staged on one connection, one after another, and stored on the other)', () => {
   it('stores and reports exactly what one batch does, storing the batches in order', async () => {
     const one = await Store.memory();
     const many = await Store.memory();
@@ -136,11 +164,15 @@ describe('a pool in several batches (staged on one connection while the previous
       const batched = await withBatchBytes(1, () => loadExtracts(many, specs, { onProgress: (m) => progress.push(m) }));
       expect(batched).toEqual(together);
       expect(await contents(many)).toEqual(await contents(one));
-      // seven batches; the five without errors stored, in order
+      // seven batches, stored in order as they are staged; the fourth and fifth have errors found
+      // while they were being stored (the CSV reader's, the checks'): rolled back, nothing stored
       expect(progress.filter((m) => /^batch \d+\/7: \d+ extract/.test(m))).toHaveLength(7);
-      expect(progress.filter((m) => m.includes('storing'))).toEqual([1, 2, 3, 6, 7].map((b) => `batch ${b}/7: storing the snapshot`));
-      // nothing staged is left behind on the store's own connection
+      expect(progress.filter((m) => /storing|errors/.test(m))).toEqual([1, 2, 3, 4, 5, 6, 7].flatMap((b) => [
+        `batch ${b}/7: storing the snapshot`, ...(b === 4 || b === 5 ? [`batch ${b}/7: the checks found errors: nothing is stored`] : [])]));
+      expect(await many.all(`SELECT la FROM main.snapshots ORDER BY la`)).toEqual(specs.filter((_, i) => i !== 3 && i !== 4).map((s) => ({ la: s.la })).sort((a, b) => a.la.localeCompare(b.la)));
+      // nothing staged is left behind on the store's own connection, nor attached to the database
       expect(await many.all(`SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal`)).toEqual([]);
+      expect(await many.all(`SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'stg%'`)).toEqual([]);
     } finally {
       one.close();
       many.close();

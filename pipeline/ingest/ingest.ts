@@ -1,7 +1,8 @@
 /**
  * Ingest: recognise the files of an extract folder, stage them into TEMP tables of the
- * store's connection (stg_<table>, nothing persistent), validate them with SQL rules, and,
- * when there is no error, replace the snapshot (la, as_at) in one transaction.
+ * store's connection (stg_<table>, nothing persistent; a large load stages into attached
+ * in-memory databases instead), validate them with SQL rules, and, when there is no error,
+ * replace the snapshot (la, as_at) in one transaction.
  *
  * Row data never comes to JS: DuckDB reads the files; JS only streams the bytes once for
  * the encoding and structure checks and the line map (physical line of each row).
@@ -122,6 +123,10 @@ async function exec(store: Store, sql: string): Promise<void> {
 }
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+
+/** `CREATE OR REPLACE TABLE|VIEW` of `name` in database `db` ('temp': a TEMP one, named unqualified). */
+const createIn = (db: string, kind: 'TABLE' | 'VIEW', name: string) =>
+  db === 'temp' ? `CREATE OR REPLACE TEMP ${kind} ${q(name)}` : `CREATE OR REPLACE ${kind} ${db}.${q(name)}`;
 
 /**
  * Drop every staging table and view of this connection (stageExtract leaves them for the
@@ -353,33 +358,52 @@ interface Staged {
   results: Promise<IngestResult[]>;
 }
 
-async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opts: { onProgress?: (msg: string) => void }): Promise<Staged> {
+/**
+ * Where a batch's staged tables are put, and who hears when each is ready. By default every table
+ * is TEMP on the staging connection. A load that stores a batch while it is still being staged puts
+ * each table in an in-memory database of its own (attached: seen by every connection; one per
+ * table, because a transaction sees a database as it was when the transaction first read it).
+ */
+interface Placement {
+  /** The database that holds a table's staging (its raw reads, check view and `stg_<table>`). */
+  db(table: string): Promise<string>;
+  /** A table's rows are staged and checked: `view` holds them; `clean`, the extracts with no error found yet. */
+  ready(table: string, view: string, clean: boolean[]): void;
+}
+const IN_TEMP: Placement = { db: async () => 'temp', ready: () => undefined };
+
+async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opts: { onProgress?: (msg: string) => void }, place = IN_TEMP): Promise<Staged> {
   const progress = opts.onProgress ?? (() => undefined);
   const small = bytes < smallBatchBytes();
   await dropStaged(store);
   for (const m of MACROS) await store.run(m);
   await store.run(`CREATE TEMP TABLE stg_problems (rule VARCHAR, severity VARCHAR, ext INTEGER, tbl VARCHAR, line BIGINT, col VARCHAR, child VARCHAR, value VARCHAR, message VARCHAR)`);
-  await store.run(`CREATE TEMP TABLE stg_files (ext INTEGER, tbl VARCHAR, path VARCHAR)`);
+  const clean = () => exts.map((e) => !e.problems.some((p) => p.severity === 'error'));
 
   // 2. Stage each table of the whole batch, then check it
   const headerExts: number[] = [];
-  const stagedFiles: string[] = [];
+  let headerChk = '';
   const stagedItems: Item[] = [];
   const countSql: string[] = [];
   for (const t of TABLES) {
     const list = await items.get(t.table)!;
+    const db = await place.db(t.table);
+    const view = `${db}.${q(`stg_${t.table}`)}`;
     if (!list.length) {
       const cols = t.columns.map((c) => `${colId(c)} ${sqlType(c.type)}`).join(', ');
-      await store.run(`CREATE TEMP TABLE ${q(`stg_${t.table}`)} (ext INTEGER, src_file VARCHAR, src_line INTEGER, ${cols})`);
+      await store.run(`${createIn(db, 'TABLE', `stg_${t.table}`)} (ext INTEGER, src_file VARCHAR, src_line INTEGER, ${cols})`);
+      place.ready(t.table, view, clean());
       continue;
     }
     const mb = list.reduce((a, it) => a + it.cand.bytes, 0) / 1e6;
     progress(list.length === 1 ? `reading ${list[0]!.cand.path} (${t.label}, ${mb.toFixed(1)} MB)` : `reading ${list.length} ${t.label} files (${mb.toFixed(1)} MB)`);
-    const staged = await stageTable(store, t, list, small);
+    const staged = await stageTable(store, t, list, small, db);
     for (const it of staged) it.file.staged = true;
-    stagedFiles.push(...staged.map((it) => `(${it.ext.i}, ${lit(t.table)}, ${lit(it.cand.path)})`));
-    if (t.table === 'header') headerExts.push(...staged.map((it) => it.ext.i));
-    const chk = `stg_chk_${t.table}`;
+    const chk = `${db}.${q(`stg_chk_${t.table}`)}`;
+    if (t.table === 'header') {
+      headerExts.push(...staged.map((it) => it.ext.i));
+      headerChk = chk;
+    }
     progress(list.length === 1 ? `checking ${list[0]!.cand.path}` : `checking ${t.label}`);
     // every problem of the table in one statement: the rows skipped while reading (repeated
     // header rows and blank rows), then each rule group's (extracts with the same columns and
@@ -395,19 +419,22 @@ async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opt
       const where = groups.size === 1 ? 'true' : `rg = ${rg}`;
       const rowSql = rowChecksSql(chk, t.table, rowChecks(t, present, it.ext.spec.asAt), where);
       if (rowSql) checks.push(rowSql);
-      const header = t.table === 'header' ? null : { chk: 'stg_chk_header', exts: headerExts };
+      const header = t.table === 'header' ? null : { chk: headerChk, exts: headerExts };
       checks.push(...crossChecksSql(t, chk, present, where, header, small));
     }
     await exec(store, `INSERT INTO stg_problems ${PROBLEM_COLUMNS}\n${checks.map((c) => `(${c})`).join('\nUNION ALL\n')}`);
-    // the typed rows used for the load
+    // the typed rows used for the load, each with its file's path
     const cols = t.columns.map((c) => `c.t_${colId(c)}::${sqlType(c.type)} AS ${colId(c)}`).join(', ');
-    await store.run(`CREATE OR REPLACE TEMP VIEW ${q(`stg_${t.table}`)} AS
+    const files = staged.length
+      ? `(VALUES ${staged.map((it) => `(${it.ext.i}, ${lit(it.cand.path)})`).join(', ')}) f(ext, path)`
+      : '(SELECT NULL::INTEGER AS ext, NULL::VARCHAR AS path WHERE false) f';
+    await store.run(`${createIn(db, 'VIEW', `stg_${t.table}`)} AS
       SELECT c.ext, f.path AS src_file, c.line::INTEGER AS src_line, ${cols}
-      FROM ${chk} c JOIN stg_files f ON f.ext = c.ext AND f.tbl = ${lit(t.table)} WHERE NOT c.skip`);
+      FROM ${chk} c JOIN ${files} ON f.ext = c.ext WHERE NOT c.skip`);
+    place.ready(t.table, view, clean());
     countSql.push(`SELECT ${lit(t.table)} AS tbl, ext, count(*)::INT AS n FROM ${chk} WHERE NOT skip GROUP BY ext`);
     stagedItems.push(...staged);
   }
-  if (stagedFiles.length) await store.run(`INSERT INTO stg_files VALUES ${stagedFiles.join(', ')}`);
   const counts = countSql.length ? await store.all<{ tbl: string; ext: number; n: number }>(countSql.join(' UNION ALL ')) : [];
   const rowsOf = new Map(counts.map((r) => [`${r.ext}|${r.tbl}`, r.n]));
   for (const it of stagedItems) {
@@ -485,7 +512,8 @@ const READ_OPTIONS = `header = true, auto_detect = false, delim = ',', quote = '
  * cleaned copy, or whose rows do not match its byte pass, is read alone from a cleaned copy.
  * Returns the items whose rows are staged.
  */
-async function stageTable(store: Store, t: TableDef, list: Item[], small: boolean): Promise<Item[]> {
+async function stageTable(store: Store, t: TableDef, list: Item[], small: boolean, db: string): Promise<Item[]> {
+  const obj = (name: string) => `${db}.${q(name)}`;
   /** paths: how many files the read took (a file whose rows do not match its byte pass is left out of `files`). */
   interface Raw { table: string; names: string[]; paths: number; files: { item: Item; fidx: number; off: number }[] }
   const raws: Raw[] = [];
@@ -514,13 +542,14 @@ async function stageTable(store: Store, t: TableDef, list: Item[], small: boolea
       if (small) sel.push(`v${i} AS v_${colId(c)}`);
       if (STORED_TYPED.has(c.type)) sel.push(`${typedExpr(c, `v${i}`)} AS t_${colId(c)}`);
     }
-    // rejects tables are named after the raw table (stg_ prefix: dropped with the staging)
+    // rejects tables are named after the raw table, and are TEMP wherever it is (stg_ prefix:
+    // dropped with the staging)
     const rejects = `${table}_rejects`, rejectsScan = `${table}_rejects_scan`;
-    await exec(store, `CREATE OR REPLACE TEMP TABLE ${q(table)} AS SELECT ${sel.join(', ')}
+    await exec(store, `${createIn(db, 'TABLE', table)} AS SELECT ${sel.join(', ')}
       FROM (SELECT ${inner.join(', ')} FROM read_csv([${paths.map(lit).join(', ')}], columns = ${columns}, ${READ_OPTIONS},
         store_rejects = true, rejects_table = ${lit(rejects)}, rejects_scan = ${lit(rejectsScan)}))`);
     const counts = await store.all<{ fidx: number | null; filename: string | null; n: number; lo: number; hi: number }>(
-      `SELECT fidx, NULL AS filename, count(*)::INT AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi FROM ${q(table)} GROUP BY fidx
+      `SELECT fidx, NULL AS filename, count(*)::INT AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi FROM ${obj(table)} GROUP BY fidx
        UNION ALL
        SELECT NULL, s.file_path, -count(*)::INT, 0, 0 FROM temp.${q(rejects)} r JOIN temp.${q(rejectsScan)} s USING (scan_id, file_id) GROUP BY s.file_path`);
     const out = paths.map(() => ({ rows: 0, rejects: 0, contiguous: true, lo: 0 }));
@@ -594,7 +623,7 @@ async function stageTable(store: Store, t: TableDef, list: Item[], small: boolea
       if (!good(it, r)) {
         it.ext.problems.push(problem({ rule: 'csv-structure', severity: 'error', file: it.cand.path,
           message: 'The file cannot be read reliably as CSV (the rows found do not match its line structure). Save it as "CSV UTF-8 (Comma delimited)" and check the quoting of values.' }));
-        await store.run(`DROP TABLE IF EXISTS temp.${q(table)}`);
+        await store.run(`DROP TABLE IF EXISTS ${obj(table)}`);
         continue;
       }
       raws.push({ table, names: it.cand.names, paths: 1, files: [{ item: it, fidx: 0, off: r.lo }] });
@@ -604,10 +633,11 @@ async function stageTable(store: Store, t: TableDef, list: Item[], small: boolea
   }
 
   // the file map (reads of several files) and the line map (from row index k of a file on, line = k + 2 + d)
-  const fmap = `stg_fmap_${t.table}`, linemap = `stg_linemap_${t.table}`;
+  const fmapName = `stg_fmap_${t.table}`, linemapName = `stg_linemap_${t.table}`;
+  const fmap = obj(fmapName), linemap = obj(linemapName);
   const fmapRows = raws.filter((r) => r.paths > 1).flatMap((r) => r.files.map((f) => `(${raws.indexOf(r)}, ${f.fidx}, ${f.item.ext.i}, ${f.item.rg}, ${f.off})`));
   if (fmapRows.length) {
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${fmap} AS SELECT raw::INTEGER AS raw, fidx::INTEGER AS fidx, ext::INTEGER AS ext, rg::INTEGER AS rg, off::BIGINT AS off
+    await store.run(`${createIn(db, 'TABLE', fmapName)} AS SELECT raw::INTEGER AS raw, fidx::INTEGER AS fidx, ext::INTEGER AS ext, rg::INTEGER AS rg, off::BIGINT AS off
       FROM (VALUES ${fmapRows.join(', ')}) v(raw, fidx, ext, rg, off)`);
   }
   const mapped = raws.flatMap((r) => r.files.map((f) => f.item));
@@ -621,7 +651,7 @@ async function stageTable(store: Store, t: TableDef, list: Item[], small: boolea
         ds.push(it.scan.deltas[j]!);
       });
     }
-    await store.conn.run(`CREATE OR REPLACE TEMP TABLE ${linemap} AS SELECT unnest($1::INTEGER[]) AS ext, unnest($2::INTEGER[]) AS k, unnest($3::INTEGER[]) AS d`,
+    await store.conn.run(`${createIn(db, 'TABLE', linemapName)} AS SELECT unnest($1::INTEGER[]) AS ext, unnest($2::INTEGER[]) AS k, unnest($3::INTEGER[]) AS d`,
       [listValue(exts), listValue(ks), listValue(ds)], [LIST(INTEGER), LIST(INTEGER), LIST(INTEGER)]);
   }
   // the check view: the values computed by the read, and the rest (cheap, or not stored)
@@ -642,7 +672,7 @@ async function stageTable(store: Store, t: TableDef, list: Item[], small: boolea
       const line = lm ? `(${idx} + 2 + coalesce(lm.d, 0))::BIGINT` : `(${idx} + 2)::BIGINT`;
       const lineJoin = lm ? ` ASOF LEFT JOIN (SELECT k, d FROM ${linemap} WHERE ext = ${f.item.ext.i}) lm ON ${idx} >= lm.k` : '';
       return `SELECT ${f.item.ext.i}::INTEGER AS ext, ${f.item.rg}::INTEGER AS rg, ${line} AS line, c.is_empty, c.is_header, c.is_empty OR c.is_header AS skip, ${values}
-      FROM ${q(r.table)} c${lineJoin}`;
+      FROM ${obj(r.table)} c${lineJoin}`;
     }
     const ri = raws.indexOf(r);
     const idx = '(c.rowid - m.off)';
@@ -650,13 +680,13 @@ async function stageTable(store: Store, t: TableDef, list: Item[], small: boolea
     const line = lm ? `(${idx} + 2 + coalesce(lm.d, 0))::BIGINT` : `(${idx} + 2)::BIGINT`;
     const lineJoin = lm ? ` ASOF LEFT JOIN ${linemap} lm ON lm.ext = m.ext AND ${idx} >= lm.k` : '';
     return `SELECT m.ext, m.rg, ${line} AS line, c.is_empty, c.is_header, c.is_empty OR c.is_header AS skip, ${values}
-      FROM ${q(r.table)} c JOIN ${fmap} m ON m.raw = ${ri} AND m.fidx = c.fidx${lineJoin}`;
+      FROM ${obj(r.table)} c JOIN ${fmap} m ON m.raw = ${ri} AND m.fidx = c.fidx${lineJoin}`;
   });
   if (!selects.length) {
     const cols = t.columns.flatMap((c) => [`NULL::VARCHAR AS r_${colId(c)}`, `NULL::VARCHAR AS v_${colId(c)}`, `NULL::${sqlType(c.type)} AS t_${colId(c)}`]).join(', ');
     selects.push(`SELECT NULL::INTEGER AS ext, NULL::INTEGER AS rg, NULL::BIGINT AS line, false AS is_empty, false AS is_header, false AS skip, ${cols} WHERE false`);
   }
-  await exec(store, `CREATE OR REPLACE TEMP VIEW ${q(`stg_chk_${t.table}`)} AS ${selects.join('\nUNION ALL\n')}`);
+  await exec(store, `${createIn(db, 'VIEW', `stg_chk_${t.table}`)} AS ${selects.join('\nUNION ALL\n')}`);
   return mapped.sort((a, b) => a.ext.i - b.ext.i);
 }
 
@@ -716,15 +746,20 @@ function batches(specs: ExtractSpec[]): ExtractSpec[][] {
  * transaction: every snapshot of it, or none. An extract with errors is not stored and changes
  * nothing; the others of its batch are stored.
  *
- * With several batches, two connections take turns: batch N+1 is read and checked on one while
- * batch N is committed on the other (a commit, and the checkpoint that follows it, runs on one
- * thread; reading and checking keep the other core busy). Batches are stored one at a time, in
- * order, and the byte pass of the next batch (JS) overlaps both.
+ * One small batch (one council) is staged and stored on one connection. Otherwise one connection
+ * stages the batches, one after another, and the other stores each table of a batch as soon as it
+ * is staged and checked, while the next tables are read: the store (a commit runs on one thread;
+ * inserts into compressed tables do not keep both cores busy) no longer waits for the whole batch.
+ * That store is a guess: it holds every extract that had no error when it began. When the checks
+ * end with an error in one of those, the transaction is rolled back and the batch stored again,
+ * without it. Batches are stored one at a time, in order; the byte pass of the next batch (JS)
+ * overlaps both.
  */
 export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { onProgress?: (msg: string) => void } = {}): Promise<(IngestResult & { loaded: boolean })[]> {
   const all = batches(specs);
+  if (!all.length) return [];
   // the byte pass of a batch (JS) runs while DuckDB stages its first tables, and the previous batch
-  let next: Promise<Prepared> | null = all.length ? prepareBatch(all[0]!) : null;
+  let next: Promise<Prepared> | null = prepareBatch(all[0]!);
   const nextPrepared = async (bi: number): Promise<Prepared> => {
     const prepared = await next!;
     // the next batch's byte pass starts when this one's is done (one JS thread: this batch first)
@@ -733,75 +768,148 @@ export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { o
     next?.catch(() => undefined); // reported when awaited
     return prepared;
   };
-  if (all.length <= 1) {
-    if (!all.length) return [];
-    const prepared = await nextPrepared(0);
-    const { res, ok } = await smallOnOneThread(store, prepared.bytes, async () => storeStaged(store, all[0]!, await stagePrepared(store, prepared, opts), opts));
-    return res.map((r, i) => ({ ...r, loaded: ok[i]! }));
+  const first = await nextPrepared(0);
+  const loaded = (s: { res: IngestResult[]; ok: boolean[] }) => s.res.map((r, i) => ({ ...r, loaded: s.ok[i]! }));
+  if (all.length === 1 && first.bytes < smallBatchBytes()) {
+    return loaded(await smallOnOneThread(store, first.bytes, async () => {
+      const staged = await stagePrepared(store, first, opts);
+      const view = (table: string) => Promise.resolve(`temp.${q(`stg_${table}`)}`);
+      try {
+        return await storeBatch(store, all[0]!, Promise.resolve(staged), { view, clean: () => staged.ok }, opts);
+      } finally {
+        await dropStaged(store);
+      }
+    }));
   }
-  const conns = [store, await store.connection()];
+  const stager = await store.connection();
+  const attached = new Set<string>();
+  const detach = async (names: string[]) => {
+    for (const db of names) attached.delete(db);
+    if (names.length) await store.run(names.map((db) => `DETACH DATABASE IF EXISTS ${db};`).join('\n'));
+  };
   const stored: Promise<{ res: IngestResult[]; ok: boolean[] }>[] = [];
   try {
+    for (const m of MACROS) await store.run(m); // the staged views call them on the storing connection
     for (const [bi, batch] of all.entries()) {
-      const conn = conns[bi % 2]!;
-      // this connection's previous batch (N-2) is stored before it stages again
+      // at most two batches' staging at once: the one being stored and the one being read
       if (bi >= 2) await stored[bi - 2];
-      opts.onProgress?.(`batch ${bi + 1}/${all.length}: ${batch.length} extract(s)`);
-      const staged = await stagePrepared(conn, await nextPrepared(bi), opts);
+      const label = all.length > 1 ? `batch ${bi + 1}/${all.length}: ` : '';
+      if (all.length > 1) opts.onProgress?.(`${label}${batch.length} extract(s)`);
+      const views = new Map(TABLES.map((t) => [t.table, deferred<string>()]));
+      let clean: boolean[] = [];
+      const dbs: string[] = [];
+      const place: Placement = {
+        db: async (table) => {
+          const db = `stg_b${bi}_${table}`;
+          await stager.run(`ATTACH ':memory:' AS ${db}`);
+          attached.add(db);
+          dbs.push(db);
+          return db;
+        },
+        ready: (table, view, c) => {
+          clean = c;
+          views.get(table)!.resolve(view);
+        },
+      };
+      const staging = (async () => stagePrepared(stager, bi === 0 ? first : await nextPrepared(bi), opts, place))();
+      staging.catch((err) => views.forEach((v) => v.reject(err)));
       const prev = stored[bi - 1];
       const p = (async () => {
         if (prev) await prev;
-        return storeStaged(conn, batch, staged, opts, `batch ${bi + 1}/${all.length}: `);
+        try {
+          return await storeBatch(store, batch, staging, { view: (table) => views.get(table)!.promise, clean: () => clean }, opts, label);
+        } finally {
+          await staging.catch(() => undefined); // its databases are detached once the staging has stopped
+          await detach(dbs);
+        }
       })();
       p.catch(() => undefined); // reported when awaited
       stored.push(p);
+      await staging; // the stager takes the next batch
     }
     const out: (IngestResult & { loaded: boolean })[] = [];
-    for (const p of stored) {
-      const { res, ok } = await p;
-      res.forEach((r, i) => out.push({ ...r, loaded: ok[i]! }));
-    }
+    for (const p of stored) out.push(...loaded(await p));
     return out;
   } finally {
     await Promise.allSettled(stored);
-    conns[1]!.close();
+    stager.close();
+    await detach([...attached]).catch(() => undefined);
+    await dropStaged(store);
   }
 }
 
+/** A promise with its resolve and reject (Promise.withResolvers, Node 22). */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void, reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // reported when awaited
+  return { promise, resolve, reject };
+}
+
+/** The staged rows of a batch, as the store sees them while the batch is being staged. */
+interface StagedSource {
+  /** A table's rows (a view or table name), once the table is staged and checked. */
+  view(table: string): Promise<string>;
+  /** The extracts with no error found so far. */
+  clean(): boolean[];
+}
+
+const RETRY = Symbol('an extract had an error found after the store began');
+
 /**
- * Store every staged extract of a batch without an error in one transaction, then drop the staging.
- * The snapshots' rows (with their count of warnings) are written last, once the problems are in.
+ * Store a batch in one transaction: the extracts without an error found so far, table by table as
+ * each is ready; then, once the checks are done, the snapshots' rows (with their count of
+ * warnings). If the checks found an error in an extract being stored, roll back and store the
+ * batch again without it.
  */
-async function storeStaged(store: Store, batch: ExtractSpec[], staged: Staged, opts: { onProgress?: (msg: string) => void }, label = ''): Promise<{ res: IngestResult[]; ok: boolean[] }> {
-  const { ok } = staged;
-  const okIdx = ok.flatMap((v, i) => (v ? [i] : []));
-  if (okIdx.length) {
-    opts.onProgress?.(label + (okIdx.length === 1 ? 'storing the snapshot' : `storing ${okIdx.length} snapshots`));
+async function storeBatch(store: Store, batch: ExtractSpec[], staging: Promise<Staged>, src: StagedSource, opts: { onProgress?: (msg: string) => void }, label = ''): Promise<{ res: IngestResult[]; ok: boolean[] }> {
+  const attempt = async (keep: boolean[], final: boolean): Promise<boolean> => {
+    const keepIdx = keep.flatMap((v, i) => (v ? [i] : []));
+    if (!keepIdx.length) return final || !(await staging).ok.some((v) => v);
+    opts.onProgress?.(label + (keepIdx.length === 1 ? 'storing the snapshot' : `storing ${keepIdx.length} snapshots`));
     const loadedAt = nowDate().toISOString().replace('T', ' ').replace('Z', '');
     await store.run(`CREATE OR REPLACE TEMP TABLE stg_load (ext INTEGER, la VARCHAR, as_at DATE)`);
-    await store.run(`INSERT INTO stg_load VALUES ${okIdx.map((i) => `(${i}, ${lit(batch[i]!.la)}, DATE ${lit(batch[i]!.asAt)})`).join(', ')}`);
-    await store.transaction(async () => {
-      for (const t of TABLES) {
-        await exec(store, `DELETE FROM main.${t.table} USING stg_load l WHERE ${t.table}.la = l.la AND ${t.table}.as_at = l.as_at`);
-        const cols = t.columns.map((c) => colId(c)).join(', ');
-        await exec(store, `INSERT INTO main.${t.table} (la, as_at, src_file, src_line, ${cols})
-          SELECT l.la, l.as_at, s.src_file, s.src_line, ${t.columns.map((c) => `s.${colId(c)}`).join(', ')}
-          FROM temp.${q(`stg_${t.table}`)} s JOIN stg_load l ON l.ext = s.ext`);
-      }
-      await store.run(`DELETE FROM main.snapshots USING stg_load l WHERE snapshots.la = l.la AND snapshots.as_at = l.as_at`);
-      const res = await staged.results;
-      const values = okIdx.map((i) => {
-        const r = res[i]!;
-        const spec = batch[i]!;
-        const warnings = r.problems.length;
-        const filesJson = JSON.stringify(r.files.map((f) => ({ path: f.path, table: f.table, bytes: f.bytes, sha256: f.sha256, rows: f.rows })));
-        return `(${lit(spec.la)}, DATE ${lit(spec.asAt)}, TIMESTAMP ${lit(loadedAt)}, ${lit(resolve(spec.dir))}, ${lit(filesJson)}, ${lit(JSON.stringify(r.rowCounts))}, ${warnings})`;
+    await store.run(`INSERT INTO stg_load VALUES ${keepIdx.map((i) => `(${i}, ${lit(batch[i]!.la)}, DATE ${lit(batch[i]!.asAt)})`).join(', ')}`);
+    try {
+      await store.transaction(async () => {
+        for (const t of TABLES) {
+          const view = await src.view(t.table);
+          await exec(store, `DELETE FROM main.${t.table} USING stg_load l WHERE ${t.table}.la = l.la AND ${t.table}.as_at = l.as_at`);
+          const cols = t.columns.map((c) => colId(c)).join(', ');
+          await exec(store, `INSERT INTO main.${t.table} (la, as_at, src_file, src_line, ${cols})
+            SELECT l.la, l.as_at, s.src_file, s.src_line, ${t.columns.map((c) => `s.${colId(c)}`).join(', ')}
+            FROM ${view} s JOIN stg_load l ON l.ext = s.ext`);
+        }
+        const { ok, results } = await staging;
+        if (!final && ok.some((v, i) => v !== keep[i])) throw RETRY;
+        await store.run(`DELETE FROM main.snapshots USING stg_load l WHERE snapshots.la = l.la AND snapshots.as_at = l.as_at`);
+        const res = await results;
+        const values = keepIdx.map((i) => {
+          const r = res[i]!;
+          const spec = batch[i]!;
+          const warnings = r.problems.length;
+          const filesJson = JSON.stringify(r.files.map((f) => ({ path: f.path, table: f.table, bytes: f.bytes, sha256: f.sha256, rows: f.rows })));
+          return `(${lit(spec.la)}, DATE ${lit(spec.asAt)}, TIMESTAMP ${lit(loadedAt)}, ${lit(resolve(spec.dir))}, ${lit(filesJson)}, ${lit(JSON.stringify(r.rowCounts))}, ${warnings})`;
+        });
+        await store.run(`INSERT INTO main.snapshots (la, as_at, loaded_at, source, files, row_counts, warnings) VALUES ${values.join(', ')}`);
       });
-      await store.run(`INSERT INTO main.snapshots (la, as_at, loaded_at, source, files, row_counts, warnings) VALUES ${values.join(', ')}`);
-    });
+      return true;
+    } catch (err) {
+      if (err === RETRY) return false;
+      throw err;
+    }
+  };
+  // the first table's readiness tells which extracts are clean so far
+  await src.view(TABLES[0]!.table);
+  const guess = src.clean();
+  if (!(await attempt(guess, false))) {
+    const { ok } = await staging;
+    const left = guess.filter((v, i) => v && !ok[i]).length, kept = ok.filter(Boolean).length;
+    opts.onProgress?.(label + (kept ? `the checks found errors in ${left} of those extracts: storing the other ${kept} again` : 'the checks found errors: nothing is stored'));
+    await attempt(ok, true);
   }
-  await dropStaged(store);
-  return { res: await staged.results, ok };
+  const { ok, results } = await staging;
+  return { res: await results, ok };
 }
 
 /**
