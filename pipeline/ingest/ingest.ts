@@ -772,10 +772,10 @@ export async function loadExtracts(store: Store, specs: ExtractSpec[], opts: { o
   const loaded = (s: { res: IngestResult[]; ok: boolean[] }) => s.res.map((r, i) => ({ ...r, loaded: s.ok[i]! }));
   if (all.length === 1 && first.bytes < smallBatchBytes()) {
     return loaded(await smallOnOneThread(store, first.bytes, async () => {
-      const staged = await stagePrepared(store, first, opts);
-      const view = (table: string) => Promise.resolve(`temp.${q(`stg_${table}`)}`);
+      const views = new Map<string, string>();
+      const staged = await stagePrepared(store, first, opts, { ...IN_TEMP, ready: (table, view) => views.set(table, view) });
       try {
-        return await storeBatch(store, all[0]!, Promise.resolve(staged), { view, clean: () => staged.ok }, opts);
+        return await storeBatch(store, all[0]!, Promise.resolve(staged), { view: async (table) => views.get(table)!, clean: () => staged.ok }, opts);
       } finally {
         await dropStaged(store);
       }
