@@ -468,7 +468,7 @@ async function stagePrepared(store: Store, { exts, items, bytes }: Prepared, opt
     FROM stg_problem_list GROUP BY kind`);
   const kindOf = new Map(kinds.map((k) => [k.kind, k]));
   const errorExts = new Set(kinds.flatMap((k) => k.exts ?? []));
-  const ok = exts.map((e) => !errorExts.has(e.i) && !e.problems.some((p) => p.severity === 'error'));
+  const ok = clean().map((c, i) => c && !errorExts.has(i));
   const rows = await store.conn.run(`SELECT kind, ext, line, col, child, value, total, rn FROM stg_problem_list ORDER BY ext, tbl, line, rule`);
   await store.run('DROP TABLE IF EXISTS temp.stg_problems; DROP TABLE IF EXISTS temp.stg_problem_list');
   const collect = async (): Promise<IngestResult[]> => {
