@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeMetrics, MATERIALISED, prepare } from '../pipeline/compute/engine.js';
+import { assumeShippedUnitsFresh, computeMetrics, MATERIALISED, prepare } from '../pipeline/compute/engine.js';
 import { computeRuns } from '../pipeline/compute/kpis.js';
 import { loadConfig } from '../pipeline/compute/config.js';
 import { loadMetrics } from '../pipeline/compute/metrics.js';
@@ -138,8 +138,9 @@ describe('prepare: stored base objects', () => {
       const reference = await meta(store, 'reference_version');
       expect(version).toMatch(/^[0-9a-f]{16}:\d+$/);
       expect(reference).toMatch(/^[0-9a-f]{16}$/);
-      const stored = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE NOT temporary AND table_name IN ('ref_sectors_stored', 'ref_units_boundary_k_stored')`);
-      expect(stored!.n).toBe(2);
+      // the sectors are kept; the boundary units are read from the shipped Parquet copy
+      const stored = await store.all<{ t: string }>(`SELECT table_name AS t FROM duckdb_tables() WHERE NOT temporary AND table_name LIKE 'ref\\_%' ESCAPE '\\' ORDER BY 1`);
+      expect(stored.map((r) => r.t)).toEqual(['ref_sectors_stored']);
       expect(await views(store, false)).toBe(1);
       // the second connection's TEMP objects went with it
       expect(await views(store, true)).toBe(0);
@@ -174,15 +175,51 @@ describe('prepare: stored base objects', () => {
       loaded(false);
       await made;
       expect(await state()).toEqual(before);
-      expect(before.tables).not.toContain('ref_units_boundary_k_stored');
+      expect(before.tables).not.toContain('ref_sectors_stored');
       // the KPIs still make what they need on their own connection
       await loadExtracts(store, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));
       expect(await compute(store)).toEqual(memoryRuns);
-      expect(await tables()).toContain('ref_units_boundary_k_stored');
+      expect(await tables()).toContain('ref_sectors_stored');
     } finally {
       store.close();
     }
   }, 60_000);
+
+  it('the boundary units: kept in the store from the CSV while the shipped Parquet copy is not its copy, dropped once it is; the same figures every way', async () => {
+    const units = join(work, 'units.duckdb');
+    copyFileSync(file, units);
+    const unitsTable = async (store: Store) =>
+      (await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE NOT temporary AND table_name = 'ref_units_boundary_k_stored'`))!.n;
+    try {
+      assumeShippedUnitsFresh(false);
+      let store = await Store.open(units);
+      try {
+        expect(await compute(store)).toEqual(memoryRuns);
+        expect(await unitsTable(store)).toBe(1);
+        expect(await meta(store, 'reference_version')).toMatch(/^[0-9a-f]{16}:csv$/);
+      } finally {
+        store.close();
+      }
+      const mem = await Store.memory();
+      try {
+        await loadExtracts(mem, DATES.map((d) => ({ dir: join(SAMPLES_DIR, LA, d), la: LA, asAt: d })));
+        expect(await compute(mem)).toEqual(memoryRuns); // parsed from the CSV into a TEMP table
+      } finally {
+        mem.close();
+      }
+      assumeShippedUnitsFresh(null);
+      store = await Store.open(units);
+      try {
+        expect(await compute(store)).toEqual(memoryRuns);
+        expect(await unitsTable(store)).toBe(0);
+        expect(await meta(store, 'reference_version')).toMatch(/^[0-9a-f]{16}$/);
+      } finally {
+        store.close();
+      }
+    } finally {
+      assumeShippedUnitsFresh(null);
+    }
+  }, 120_000);
 
   it("one council's metrics in one call (batch): the aggregates of one at a time; a failing metric is still named", async () => {
     const store = await Store.memory();

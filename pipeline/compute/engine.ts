@@ -77,7 +77,7 @@ export const unitsKeyedFromCsv = (csv = UNITS_CSV) => `SELECT replace(upper(pcd)
     FROM read_csv(${lit(csv)}, header = true, delim = ',', quote = '"', all_varchar = true) GROUP BY 1`;
 
 /** The version key of the source reference files (content hash): a change rebuilds the stored copy. */
-const REF_FORMAT = 2;
+const REF_FORMAT = 3;
 const referenceVersion = (files: string[]): string =>
   createHash('sha256').update(`format ${REF_FORMAT}\n${files.map(fileSha256).join('\n')}`).digest('hex').slice(0, 16);
 
@@ -89,10 +89,15 @@ export async function unitsParquetFresh(store: Store, parquet = UNITS_K_PARQUET,
 }
 
 /**
- * Load reference tables into this connection, once. The postcode tables (586k boundary
- * units) are parsed from CSV once per store and kept in it (ref_sectors_stored,
- * ref_units_boundary_k_stored, keyed by a content hash in store_meta), so a process start
- * does not re-read them; read-only and in-memory stores read the files into TEMP tables.
+ * Load reference tables into this connection, once. The postcode sectors are parsed from CSV
+ * once per store and kept in it (ref_sectors_stored, keyed by a content hash in store_meta), so
+ * a process start does not re-read them. The boundary units (586k rows) are read where they are
+ * joined, from the shipped Parquet copy (a TEMP view): it is sorted by key, so DuckDB reads only
+ * the row groups whose keys a council's postcodes fall in, as fast as a stored copy (pc_lookup
+ * ~3-5 ms either way), and a new store no longer copies them in (~0.4 s of CPU, ~4 MB of its
+ * file). Should the Parquet copy not be the CSV's (unitsParquetFresh), the units are parsed from
+ * the CSV and kept in the store as before (ref_units_boundary_k_stored). Read-only and in-memory
+ * stores read the files into TEMP tables (the Parquet copy through a view).
  */
 const referenceLoaded = new WeakSet<Store>();
 /** The reference tables kept in a writable store (made by ensureReference, taken back by unprepareStored). */
@@ -101,6 +106,13 @@ const STORED_REF = { sectors: 'ref_sectors_stored', units: 'ref_units_boundary_k
 const META = { reference: 'reference_version', baseVersion: 'kpi_base_version', baseObjects: 'kpi_base_objects' } as const;
 /** The unit-postcode file ref_units_grid was read from, per connection ('' = none). */
 const unitGridSource = new WeakMap<Store, string>();
+/** Whether the shipped Parquet units are the CSV's: checked once per process (the run's two connections ask). */
+let shippedUnitsFresh: Promise<boolean> | null = null;
+/** For tests: take the shipped Parquet units as the CSV's copy (true) or not (false), or check them again (null). */
+export function assumeShippedUnitsFresh(fresh: boolean | null): void {
+  shippedUnitsFresh = fresh === null ? null : Promise.resolve(fresh);
+}
+
 async function ensureReference(store: Store, opts: EngineOptions): Promise<void> {
   if (referenceLoaded.has(store)) return ensureUnitGrid(store, opts);
   const have = await store.one<{ n: number }>(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'ref_units_grid' AND temporary`);
@@ -111,21 +123,24 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
   const sectors = join(REFERENCE_DIR, 'postcode_sectors.csv');
   const readSectors = `SELECT sector, easting::DOUBLE AS easting, northing::DOUBLE AS northing, utla_code
     FROM read_csv(${lit(sectors)}, header = true, delim = ',', quote = '"', all_varchar = true)`;
-  // the Parquet copy is checked only when the units are read (a new store, a changed CSV)
-  let parquet: boolean | null = null;
-  const readUnitsK = async () => ((parquet ??= await unitsParquetFresh(store)) ? `SELECT key, utla_code FROM read_parquet(${lit(UNITS_K_PARQUET)})` : unitsKeyedFromCsv());
+  shippedUnitsFresh ??= unitsParquetFresh(store).catch((e: unknown) => {
+    shippedUnitsFresh = null; // asked again by the next connection
+    throw e;
+  });
+  const parquet = await shippedUnitsFresh;
+  const readParquet = `SELECT key, utla_code FROM read_parquet(${lit(UNITS_K_PARQUET)})`;
+  // the key names where the units come from: a store that kept them from the CSV drops them
+  // once the Parquet copy is fresh, and keeps them again should it not be
+  const version = `${referenceVersion([sectors, UNITS_CSV])}${parquet ? '' : ':csv'}`;
   let persisted = false;
-  const version = referenceVersion([sectors, UNITS_CSV]);
   const stored = await store.one<{ value: string }>(`SELECT value FROM duckdb_tables() t, store_meta m
-    WHERE t.table_name = ${lit(STORED_REF.units)} AND t.schema_name = 'main' AND NOT t.temporary AND m.key = ${lit(META.reference)}`).catch(() => undefined);
+    WHERE t.table_name = ${lit(STORED_REF.sectors)} AND t.schema_name = 'main' AND NOT t.temporary AND m.key = ${lit(META.reference)}`).catch(() => undefined);
   if (stored?.value === version) persisted = true;
   else if (store.path !== ':memory:') {
     try {
       await store.transaction(async () => {
         await store.run(`CREATE OR REPLACE TABLE main.${STORED_REF.sectors} AS ${readSectors}`);
-        // the Parquet file is sorted by key already (and read in order)
-        const units = await readUnitsK();
-        await store.run(`CREATE OR REPLACE TABLE main.${STORED_REF.units} AS ${units}${parquet ? '' : ' ORDER BY 1'}`);
+        await store.run(parquet ? `DROP TABLE IF EXISTS main.${STORED_REF.units}` : `CREATE OR REPLACE TABLE main.${STORED_REF.units} AS ${unitsKeyedFromCsv()} ORDER BY 1`);
         await store.run(`INSERT OR REPLACE INTO store_meta VALUES (${lit(META.reference)}, ${lit(version)})`);
       });
       persisted = true;
@@ -133,13 +148,11 @@ async function ensureReference(store: Store, opts: EngineOptions): Promise<void>
       persisted = false; // a read-only store: read the files into this connection instead
     }
   }
-  if (persisted) {
-    await store.run(`CREATE OR REPLACE TEMP VIEW ref_sectors AS SELECT * FROM ${STORED_REF.sectors}`);
-    await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary_k AS SELECT * FROM ${STORED_REF.units}`);
-  } else {
-    await store.run(`CREATE OR REPLACE TEMP TABLE ref_sectors AS ${readSectors}`);
-    await store.run(`CREATE OR REPLACE TEMP TABLE ref_units_boundary_k AS ${await readUnitsK()}`);
-  }
+  if (persisted) await store.run(`CREATE OR REPLACE TEMP VIEW ref_sectors AS SELECT * FROM ${STORED_REF.sectors}`);
+  else await store.run(`CREATE OR REPLACE TEMP TABLE ref_sectors AS ${readSectors}`);
+  if (parquet) await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary_k AS ${readParquet}`);
+  else if (persisted) await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary_k AS SELECT * FROM ${STORED_REF.units}`);
+  else await store.run(`CREATE OR REPLACE TEMP TABLE ref_units_boundary_k AS ${unitsKeyedFromCsv()}`);
   // what 30_distance.sql keys by compact postcode (already compact and upper case here)
   await store.run(`CREATE OR REPLACE TEMP VIEW ref_units_boundary AS
     SELECT key AS pcd, NULL::DOUBLE AS easting, NULL::DOUBLE AS northing, utla_code FROM ref_units_boundary_k`);
@@ -249,8 +262,8 @@ const PREPARED_KEYS = Object.values(META);
  * What prepare() keeps in the store, made now on this connection if the store lacks it or holds
  * another version: the reference tables (ensureReference) and the base macros and views
  * (ensureBase). `run` calls it on a second connection while the extract loads (pipeline/cli/
- * compute.ts prepareStoredAhead): for a new store that is ~0.5 s (the 586k postcode units copied
- * in, 66 objects created and bound) no longer between the load and the KPIs; prepare() then
+ * compute.ts prepareStoredAhead): for a new store that is the postcode sectors copied in and 66
+ * objects created and bound, no longer between the load and the KPIs; prepare() then
  * finds them stored. Its TEMP objects are this connection's own. In-memory stores keep nothing.
  */
 export async function prepareStored(store: Store): Promise<void> {
