@@ -1,7 +1,8 @@
 /**
  * The charts' compile cache (pipeline/render/charts.ts chartSpec/runtimeFor): a chart drawn from
  * a cached dataflow, with its own labels, numbers and rows put in, is the SVG a fresh compile
- * of the same filled template gives, byte for byte.
+ * of the same filled template gives, byte for byte; so is a chart drawn by the View kept from an
+ * earlier chart with the same labels and numbers.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +70,47 @@ describe('chart compile cache', () => {
       const { fresh, cached } = await both('breakdown.vl.json', v, ['dimensions'], ['cells'], ['xDomain']);
       expect(cached).toBe(fresh);
     }
+  });
+
+  it('draws charts that differ only in their rows with one kept View, in any order and at once, the SVG of a new View', async () => {
+    // the same labels and numbers, other rows, as a report's breakdowns differ: each dimension's
+    // categories together, more or fewer of them, some suppressed (no bar), other values
+    const dims = ['Sex', 'Age band', 'Ethnicity', 'UASC'];
+    const groups: [string, string[]][][] = [
+      [['Sex', ['Female', 'Male']], ['Age band', ['18 to 20', '21 and over']], ['Ethnicity', ['Asian', 'Black', 'Mixed', 'White']], ['UASC', ['Not UASC', 'UASC']]],
+      [['Sex', ['Female', 'Male']], ['Age band', ['Under 5', '5 to 9', '10 to 15', '16 to 17']], ['Ethnicity', ['Asian', 'Black', 'Mixed', 'Not known', 'Other', 'White']], ['UASC', ['Not UASC', 'UASC']]],
+      [['Sex', ['Male']], ['Age band', ['16 to 17', '18 to 20']], ['Ethnicity', ['White']], ['UASC', ['Not UASC']]],
+      [['Sex', ['Female', 'Male', 'Not known']], ['Age band', ['10 to 15', '16 to 17', '18 to 20', '21 and over']], ['Ethnicity', ['Black', 'Other', 'White']], ['UASC', ['UASC']]],
+    ];
+    const bars = groups.map((g, k) => {
+      let order = 0;
+      const rows = g.flatMap(([dimension, cats]) => cats.map((category) => {
+        const n = (order * 7 + k * 13) % 11;
+        const value = n ? n * 9 + 1 : null;
+        return { dimension, category, order: order++, value, textX: value ?? 0, label: value === null ? 'c' : `${value}%` };
+      }));
+      return { cells: rows, dimensions: dims, xDomain: [0, 100], xTitle: 'Per cent', config: VEGA_CONFIG };
+    });
+    const trends = [[10, null, 12], [1, 2, 3], [null, null, 14], [0, 15, 0]].map((vals) => trendVars('Harrow', ['2025-26 Q3', '2025-26 Q4', '2026-27 Q1'], vals, 15, 'Target (60%)'));
+    const fresh = async (f: string, v: Record<string, unknown>) => finishSvg(await vegaLiteToSvg(fillTemplate(template(f), structuredClone(v))), 'c', 't', 'd');
+    const drawn = (f: string, v: Record<string, unknown>) =>
+      f === 'breakdown.vl.json'
+        ? vegaLiteToSvg(chartSpec(f, structuredClone(v), ['dimensions'], ['cells'], ['xDomain']))
+        : vegaLiteToSvg(chartSpec(f, structuredClone(v), ['quarters', 'seriesDomain'], ['points', 'refs'], ['yDomain']));
+    const charts = [...bars.map((v) => ['breakdown.vl.json', v] as const), ...trends.map((v) => ['trend.vl.json', v] as const)];
+    const want = await Promise.all(charts.map(([f, v]) => fresh(f, v)));
+    expect(new Set(want).size).toBe(charts.length); // the rows do change the drawing
+    resetChartCache();
+    const s0 = chartCacheStats();
+    // in turn, interleaved, then backwards: each SVG is a new View's whatever was drawn before it
+    const order = [0, 4, 1, 5, 2, 6, 3, 7, 7, 3, 6, 2, 5, 1, 4, 0];
+    for (const i of order) expect(finishSvg(await drawn(charts[i]![0], charts[i]![1]), 'c', 't', 'd'), `chart ${i}`).toBe(want[i]);
+    // 2 shapes drawn new once each (the rest by their kept View)
+    expect(chartCacheStats().viewsReused - s0.viewsReused).toBe(order.length - 2);
+    // at once: a View in use is not lent twice
+    const together = await Promise.all(charts.map(([f, v]) => drawn(f, v)));
+    expect(together.map((x) => finishSvg(x, 'c', 't', 'd'))).toEqual(want);
+    resetChartCache();
   });
 
   it('compiles afresh a chart whose labels JSON would escape (the same SVG)', async () => {
