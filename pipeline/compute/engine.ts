@@ -94,9 +94,10 @@ export async function unitsParquetFresh(store: Store, parquet = UNITS_K_PARQUET,
  * a process start does not re-read them. The boundary units (586k rows) are read where they are
  * joined, from the shipped Parquet copy (a TEMP view): it is sorted by key, so DuckDB reads only
  * the row groups whose keys a council's postcodes fall in (pc_lookup ~30 ms, against ~21 ms over
- * a stored copy), and a new store no longer copies them in (~0.4 s of CPU, ~4 MB of its file). Should the Parquet copy not be the CSV's (unitsParquetFresh), the units are parsed from
- * the CSV and kept in the store as before (ref_units_boundary_k_stored). Read-only and in-memory
- * stores read the files into TEMP tables (the Parquet copy through a view).
+ * a stored copy), and a new store no longer copies them in (~0.4 s of CPU, ~4 MB of its file).
+ * Should the Parquet copy not be the CSV's (unitsParquetFresh), the units are parsed from the
+ * CSV and kept in the store as before (ref_units_boundary_k_stored). Read-only and in-memory
+ * stores read the sectors into TEMP tables (and the units through the view, or from the CSV).
  */
 const referenceLoaded = new WeakSet<Store>();
 /** The reference tables kept in a writable store (made by ensureReference, taken back by unprepareStored). */
