@@ -439,17 +439,10 @@ async function drawAgain(key: string, c: ChartSpec, warnings?: string[]): Promis
 export async function vegaLiteToSvg(spec: unknown, warnings?: string[]): Promise<string> {
   const vega = await loadVega();
   const key = isChartSpec(spec) ? viewKey(spec) : null;
-  const check = process.env.CP_CHART_CHECK === '1';
-  if (key !== null && keptViews.has(key)) {
-    const again = await drawAgain(key, spec as ChartSpec, check ? undefined : warnings);
-    if (again !== null && !check) return again;
-    if (again !== null) {
-      const fresh = await drawFresh(spec, vega, warnings, null);
-      if (fresh !== again) throw new Error('chart: a kept View drew other SVG than a new View');
-      return again;
-    }
-  }
-  return drawFresh(spec, vega, warnings, key);
+  const again = key !== null ? await drawAgain(key, spec as ChartSpec, warnings) : null;
+  if (again === null) return drawFresh(spec, vega, warnings, key);
+  if (process.env.CP_CHART_CHECK === '1' && again !== (await drawFresh(spec, vega, undefined, null))) throw new Error('chart: a kept View drew other SVG than a new View');
+  return again;
 }
 
 /** A new View's SVG; kept for the charts after it (under `key`) when its dataflow came from a cached shape. */
